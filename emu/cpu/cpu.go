@@ -1,0 +1,147 @@
+// Package cpu interprets x86-64 user-mode code. It knows nothing of system
+// calls or signals: Run executes guest instructions until one needs the
+// outside world (syscall) or faults, and reports why it stopped.
+package cpu
+
+import (
+	"unsafe"
+
+	"guestrun/emu/mem"
+)
+
+// General register numbers, in encoding order.
+const (
+	RAX = iota
+	RCX
+	RDX
+	RBX
+	RSP
+	RBP
+	RSI
+	RDI
+	R8
+	R9
+	R10
+	R11
+	R12
+	R13
+	R14
+	R15
+)
+
+// RFLAGS bits.
+const (
+	FlagCF = 1 << 0
+	FlagPF = 1 << 2
+	FlagAF = 1 << 4
+	FlagZF = 1 << 6
+	FlagSF = 1 << 7
+	FlagTF = 1 << 8
+	FlagIF = 1 << 9
+	FlagDF = 1 << 10
+	FlagOF = 1 << 11
+	FlagAC = 1 << 18
+	FlagID = 1 << 21
+
+	// arithFlags are the six status flags the lazy evaluator produces.
+	arithFlags = FlagCF | FlagPF | FlagAF | FlagZF | FlagSF | FlagOF
+	// writableFlags are those popf may change in user mode.
+	writableFlags = arithFlags | FlagTF | FlagDF | FlagAC | FlagID | 1<<14 /*NT*/ | 1<<19 /*VIF*/ | 1<<20 /*VIP*/
+)
+
+// StopKind says why Run returned.
+type StopKind int
+
+const (
+	// StopSyscall: the guest executed SYSCALL; RIP is past it.
+	StopSyscall StopKind = iota + 1
+	// StopFault: the instruction at RIP raised Fault.
+	StopFault
+	// StopInterrupt: Interrupt was called; RIP is at an instruction boundary.
+	StopInterrupt
+)
+
+// Fault describes a synchronous exception as the signal the kernel would
+// send for it.
+type Fault struct {
+	Sig  int    // SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP
+	Code int    // si_code
+	Addr uint64 // si_addr
+	// Trapno and Err are what the kernel puts in the signal frame's mcontext.
+	Trapno, Err uint64
+}
+
+// XMM is one 128-bit SSE register as two little-endian halves.
+type XMM [2]uint64
+
+// CPU is the state of one guest thread. It is only touched by the goroutine
+// that runs it, except for Interrupt.
+type CPU struct {
+	R      [16]uint64
+	RIP    uint64
+	FSBase uint64
+	GSBase uint64
+	X      [16]XMM
+	MXCSR  uint32
+	FPU    FPU
+
+	// Lazy flags: the last flag-setting operation and its operands. The
+	// status flags are computed from them only when read; flags keeps DF and
+	// the other bits, and the status flags when lazyOp is lazyNone.
+	flags  uint64
+	lazyOp lazyOp
+	lazyA  uint64 // first operand (destination)
+	lazyB  uint64 // second operand (source), or shift count
+	lazyR  uint64 // result
+	lazyC  uint64 // carry-in for ADC/SBB, CF before INC/DEC
+	lazyN  uint8  // operand size in bytes
+
+	// Fault is valid when Run returns StopFault.
+	Fault Fault
+
+	mem   *mem.Mem
+	base  unsafe.Pointer // host address of guest 0
+	code  *CodeCache
+	l1    *[l1Size]*Block // direct-mapped front of the code cache
+	cur   *Inst           // instruction being executed, for fault RIP
+	stop  StopKind
+	irq   uint32 // set by Interrupt, read between blocks
+	Stats Stats
+
+	// Debug, when set, receives diagnostic lines (undecodable code).
+	Debug func(format string, args ...any)
+}
+
+// Stats counts what the interpreter did.
+type Stats struct {
+	Insts       uint64 // instructions retired
+	Blocks      uint64 // blocks run
+	BlockMisses uint64 // blocks decoded
+}
+
+// New returns a CPU for a guest address space. Threads of one process share
+// a CodeCache.
+func New(m *mem.Mem, cc *CodeCache) *CPU {
+	c := &CPU{mem: m, base: m.Base(), code: cc, l1: new([l1Size]*Block)}
+	c.flags = 0x202 // IF and the reserved bit 1, as a new process has
+	c.MXCSR = 0x1f80
+	c.FPU.reset()
+	return c
+}
+
+// Clone returns a copy of c for a new thread or process sharing its memory.
+func (c *CPU) Clone() *CPU {
+	n := *c
+	n.l1 = new([l1Size]*Block)
+	n.cur = nil
+	n.stop = 0
+	n.irq = 0
+	n.Stats = Stats{}
+	return &n
+}
+
+// Mem returns the address space the CPU runs in.
+func (c *CPU) Mem() *mem.Mem { return c.mem }
+
+// Code returns the decoded-code cache.
+func (c *CPU) Code() *CodeCache { return c.code }

@@ -1,0 +1,384 @@
+package cpu
+
+import (
+	"sync"
+	"sync/atomic"
+
+	"golang.org/x/arch/x86/x86asm"
+	"golang.org/x/sys/unix"
+
+	"guestrun/emu/mem"
+)
+
+// Decoding: each guest address is decoded once into a Block of Insts, kept in
+// a CodeCache shared by the threads of a process. A per-CPU direct-mapped
+// table in front of it makes the common lookup a load and two compares.
+
+const (
+	l1Size        = 1 << 12
+	maxBlockInsts = 64
+	maxInstLen    = 15
+)
+
+// Block is a straight-line run of decoded instructions that ends at a branch,
+// a syscall, a page boundary or maxBlockInsts.
+type Block struct {
+	start, end uint64
+	insts      []Inst
+	dead       atomic.Bool // set when the code under it changed
+}
+
+// CodeCache holds the decoded blocks of one address space.
+type CodeCache struct {
+	mu     sync.Mutex
+	blocks map[uint64]*Block
+	pages  map[uint64][]*Block // guest page number -> blocks with code on it
+}
+
+// NewCodeCache returns an empty cache and hooks it to m so that mapping and
+// protection changes drop stale code.
+func NewCodeCache(m *mem.Mem) *CodeCache {
+	cc := &CodeCache{blocks: map[uint64]*Block{}, pages: map[uint64][]*Block{}}
+	m.OnChange(cc.Invalidate)
+	return cc
+}
+
+// Invalidate drops every block with code in [start, end).
+func (cc *CodeCache) Invalidate(start, end uint64) {
+	cc.mu.Lock()
+	defer cc.mu.Unlock()
+	first, last := start/mem.PageSize, (end-1)/mem.PageSize
+	if last-first > uint64(len(cc.pages)) {
+		for pg := range cc.pages {
+			if pg >= first && pg <= last {
+				cc.dropPage(pg)
+			}
+		}
+		return
+	}
+	for pg := first; pg <= last; pg++ {
+		cc.dropPage(pg)
+	}
+}
+
+func (cc *CodeCache) dropPage(pg uint64) {
+	for _, b := range cc.pages[pg] {
+		if !b.dead.Load() {
+			b.dead.Store(true)
+			delete(cc.blocks, b.start)
+		}
+	}
+	delete(cc.pages, pg)
+}
+
+// block returns the decoded block at rip, decoding it on a miss.
+func (c *CPU) block(rip uint64) *Block {
+	slot := &c.l1[(rip^rip>>12)&(l1Size-1)]
+	if b := *slot; b != nil && b.start == rip && !b.dead.Load() {
+		return b
+	}
+	cc := c.code
+	cc.mu.Lock()
+	b := cc.blocks[rip]
+	cc.mu.Unlock()
+	if b == nil {
+		b = c.decodeBlock(rip)
+		c.Stats.BlockMisses++
+		cc.mu.Lock()
+		if old := cc.blocks[rip]; old != nil {
+			b = old // another thread won the race
+		} else {
+			cc.blocks[rip] = b
+			for pg := b.start / mem.PageSize; pg <= (b.end-1)/mem.PageSize; pg++ {
+				cc.pages[pg] = append(cc.pages[pg], b)
+			}
+		}
+		cc.mu.Unlock()
+	}
+	*slot = b
+	return b
+}
+
+// decodeBlock decodes straight-line code at rip. Code that cannot be fetched
+// or decoded becomes an instruction that raises the fault when executed, so
+// that the fault happens in order, with the right RIP.
+func (c *CPU) decodeBlock(rip uint64) *Block {
+	b := &Block{start: rip}
+	limit := c.execLimit(rip)
+	var buf [maxInstLen]byte
+	pc := rip
+	for len(b.insts) < maxBlockInsts {
+		n := uint64(maxInstLen)
+		if limit-pc < n {
+			n = limit - pc
+		}
+		if n == 0 {
+			if pc == rip {
+				b.insts = append(b.insts, Inst{fn: opFetchFault, addr: pc, next: pc, imm: pc})
+				b.end = pc + 1
+				return b
+			}
+			break
+		}
+		copy(buf[:], c.bytes(pc, n))
+		var in Inst
+		ends := c.decodeOne(&in, buf[:n], pc, limit)
+		b.insts = append(b.insts, in)
+		pc = in.next
+		if ends || pc/mem.PageSize != rip/mem.PageSize {
+			break
+		}
+	}
+	b.end = pc
+	if b.end == b.start {
+		b.end++
+	}
+	return b
+}
+
+// execLimit returns the end of the executable memory that contains rip
+// (rip itself if it is not executable).
+func (c *CPU) execLimit(rip uint64) uint64 {
+	end := rip
+	for {
+		v, ok := c.mem.Lookup(end)
+		if !ok || v.Prot&unix.PROT_EXEC == 0 {
+			return end
+		}
+		end = v.End
+		if end-rip >= 2*mem.PageSize {
+			return end
+		}
+	}
+}
+
+// decodeOne decodes the instruction at pc from code and reports whether it
+// ends a block.
+func (c *CPU) decodeOne(in *Inst, code []byte, pc, limit uint64) bool {
+	in.addr = pc
+	xi, err := decodeX86(code)
+	if err != nil || xi.Op == 0 || xi.Len == 0 {
+		if len(code) < maxInstLen && pc+uint64(len(code)) == limit {
+			// The instruction runs into a page we may not execute.
+			in.fn, in.next, in.imm = opFetchFault, pc, limit
+			return true
+		}
+		c.undefined(in, code, "undecodable")
+		return true
+	}
+	in.len = uint8(xi.Len)
+	in.next = pc + uint64(xi.Len)
+	in.op = xi.Op
+	if !c.translate(in, &xi) {
+		c.undefined(in, code[:xi.Len], "unimplemented "+xi.Op.String())
+		return true
+	}
+	sel := ops[xi.Op]
+	if sel == nil {
+		c.undefined(in, code[:xi.Len], "unimplemented "+xi.Op.String())
+		return true
+	}
+	in.fn = sel(in)
+	if in.fn == nil {
+		c.undefined(in, code[:xi.Len], "unimplemented form of "+xi.Op.String())
+		return true
+	}
+	return endsBlock[xi.Op]
+}
+
+// undefined makes in raise SIGILL and logs why under -d.
+func (c *CPU) undefined(in *Inst, code []byte, why string) {
+	if c.Debug != nil {
+		c.Debug("unimp: %s instruction at %#x: % x", why, in.addr, code)
+	}
+	in.fn = opUD
+	in.next = in.addr
+}
+
+// decodeX86 wraps x86asm.Decode with the encodings it gets wrong.
+func decodeX86(code []byte) (x86asm.Inst, error) {
+	// ENDBR64/ENDBR32 (F3 0F 1E FA/FB) are NOPs without CET.
+	if len(code) >= 4 && code[0] == 0xf3 && code[1] == 0x0f && code[2] == 0x1e && (code[3] == 0xfa || code[3] == 0xfb) {
+		return x86asm.Inst{Op: x86asm.NOP, Len: 4, Mode: 64, DataSize: 32, AddrSize: 64}, nil
+	}
+	xi, err := x86asm.Decode(code, 64)
+	if err != nil {
+		return xi, err
+	}
+	for _, p := range xi.Prefix {
+		if p == 0 {
+			break
+		}
+		if p.IsVEX() || p.IsEVEX() || p&x86asm.PrefixInvalid != 0 {
+			// AVX is not advertised in CPUID, so its encodings are #UD.
+			return xi, errUD
+		}
+	}
+	return xi, nil
+}
+
+type udError struct{}
+
+func (udError) Error() string { return "undefined opcode" }
+
+var errUD error = udError{}
+
+// opUD raises SIGILL at the instruction.
+func opUD(c *CPU, in *Inst) {
+	c.raise(Fault{Sig: int(unix.SIGILL), Code: illOpc, Addr: in.addr, Trapno: 6})
+}
+
+// opFetchFault raises SIGSEGV for code fetched from a non-executable page.
+func opFetchFault(c *CPU, in *Inst) {
+	code := segvAccErr
+	if _, ok := c.mem.Lookup(in.imm); !ok {
+		code = segvMapErr
+	}
+	c.raise(Fault{Sig: int(unix.SIGSEGV), Code: code, Addr: in.imm, Trapno: 14, Err: 0x14})
+}
+
+// ops maps a mnemonic to a selector that picks its handler for the decoded
+// operand forms (nil when a form is not implemented). Instruction family
+// files fill it in init.
+var ops [x86asm.VZEROUPPER + 1]func(in *Inst) handler
+
+// endsBlock marks mnemonics after which decoding stops: anything that may
+// change RIP other than by falling through, or that stops the CPU.
+var endsBlock [x86asm.VZEROUPPER + 1]bool
+
+// def registers one handler for every operand form of the mnemonics.
+func def(h handler, list ...x86asm.Op) {
+	for _, op := range list {
+		ops[op] = func(*Inst) handler { return h }
+	}
+}
+
+// defSel registers a selector that chooses a handler per operand form.
+func defSel(sel func(in *Inst) handler, list ...x86asm.Op) {
+	for _, op := range list {
+		ops[op] = sel
+	}
+}
+
+// defBranch registers a handler that may set RIP.
+func defBranch(h handler, list ...x86asm.Op) {
+	def(h, list...)
+	for _, op := range list {
+		endsBlock[op] = true
+	}
+}
+
+// translate converts x86asm's view of the instruction into in's operands.
+func (c *CPU) translate(in *Inst, xi *x86asm.Inst) bool {
+	in.base, in.index = noReg, noReg
+	in.osize = uint8(xi.DataSize / 8)
+	in.msize = uint8(xi.MemBytes)
+	if xi.AddrSize == 32 {
+		in.flags |= instAddr32
+	}
+	for _, p := range xi.Prefix {
+		if p == 0 {
+			break
+		}
+		if p&x86asm.PrefixIgnored != 0 {
+			continue
+		}
+		switch p & 0xff {
+		case 0xf3:
+			in.rep = prefixRep
+		case 0xf2:
+			in.rep = prefixRepne
+		case 0xf0:
+			in.flags |= instLock
+		}
+	}
+	nimm := 0
+	for i, xa := range xi.Args {
+		if xa == nil {
+			break
+		}
+		if i >= len(in.args) {
+			return false
+		}
+		a := &in.args[i]
+		switch x := xa.(type) {
+		case x86asm.Reg:
+			if !regArg(a, x) {
+				return false
+			}
+		case x86asm.Mem:
+			a.kind, a.size = argMem, in.msize
+			in.flags |= instHasMem
+			switch x.Segment {
+			case x86asm.FS:
+				in.seg = segFS
+			case x86asm.GS:
+				in.seg = segGS
+			}
+			in.disp = uint64(x.Disp)
+			if x.Base == x86asm.RIP || x.Base == x86asm.EIP {
+				in.disp += in.next
+			} else if x.Base != 0 {
+				var b arg
+				if !regArg(&b, x.Base) || b.kind != argReg {
+					return false
+				}
+				in.base = b.reg
+			}
+			if x.Index != 0 {
+				var b arg
+				if !regArg(&b, x.Index) || b.kind != argReg {
+					return false
+				}
+				in.index = b.reg
+				for s := x.Scale; s > 1; s >>= 1 {
+					in.scale++
+				}
+			}
+		case x86asm.Imm:
+			a.kind, a.size = argImm, in.osize
+			if nimm == 0 {
+				in.imm = uint64(x)
+			} else {
+				in.imm2 = uint64(x)
+			}
+			nimm++
+		case x86asm.Rel:
+			a.kind, a.size = argImm, 8
+			in.imm = in.next + uint64(int64(x))
+		default:
+			return false
+		}
+		in.nargs++
+	}
+	return true
+}
+
+// regArg describes register r as an operand.
+func regArg(a *arg, r x86asm.Reg) bool {
+	switch {
+	case r >= x86asm.AL && r <= x86asm.BL:
+		a.kind, a.reg, a.size = argReg, uint8(r-x86asm.AL), 1
+	case r >= x86asm.AH && r <= x86asm.BH:
+		a.kind, a.reg, a.size = argRegH, uint8(r-x86asm.AH), 1
+	case r >= x86asm.SPB && r <= x86asm.R15B:
+		a.kind, a.reg, a.size = argReg, uint8(r-x86asm.SPB)+4, 1
+	case r >= x86asm.AX && r <= x86asm.R15W:
+		a.kind, a.reg, a.size = argReg, uint8(r-x86asm.AX), 2
+	case r >= x86asm.EAX && r <= x86asm.R15L:
+		a.kind, a.reg, a.size = argReg, uint8(r-x86asm.EAX), 4
+	case r >= x86asm.RAX && r <= x86asm.R15:
+		a.kind, a.reg, a.size = argReg, uint8(r-x86asm.RAX), 8
+	case r >= x86asm.X0 && r <= x86asm.X15:
+		a.kind, a.reg, a.size = argXMM, uint8(r-x86asm.X0), 16
+	case r >= x86asm.F0 && r <= x86asm.F7:
+		a.kind, a.reg, a.size = argST, uint8(r-x86asm.F0), 10
+	case r >= x86asm.M0 && r <= x86asm.M7:
+		a.kind, a.reg, a.size = argMMX, uint8(r-x86asm.M0), 8
+	case r >= x86asm.ES && r <= x86asm.GS:
+		a.kind, a.reg, a.size = argSeg, uint8(r-x86asm.ES), 2
+	default:
+		return false
+	}
+	return true
+}
