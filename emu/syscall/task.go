@@ -1,0 +1,129 @@
+package syscall
+
+import (
+	"sync"
+
+	"golang.org/x/sys/unix"
+
+	"guestrun/emu/cpu"
+	"guestrun/emu/dbg"
+	"guestrun/emu/loader"
+	"guestrun/emu/mem"
+	"guestrun/emu/signal"
+)
+
+// Process is one guest process: an address space, its decoded code, and the
+// state the kernel keeps per process that guestrun emulates.
+type Process struct {
+	Mem  *mem.Mem
+	Code *cpu.CodeCache
+	Log  *dbg.Log
+	Sig  *signal.Process
+
+	// Image is what the loader set up; /proc/self shows it.
+	Image *loader.Image
+
+	// Strace, when set, is called around every syscall (-strace).
+	Strace Tracer
+
+	mu      sync.Mutex
+	threads map[int]*Task
+}
+
+// Tracer shows syscalls as strace does.
+type Tracer interface {
+	Enter(t *Task, nr uint64, a *Args)
+	Exit(t *Task, nr uint64, a *Args, ret int64)
+}
+
+// Task is one guest thread, run by a goroutine locked to its own OS thread, so
+// that the host tid is the guest tid.
+type Task struct {
+	P   *Process
+	CPU *cpu.CPU
+	Tid int
+	Sig *signal.Thread
+
+	// ClearChildTID is set_tid_address's word, cleared and woken at exit.
+	ClearChildTID uint64
+	// RobustList and RobustLen are set_robust_list's head.
+	RobustList, RobustLen uint64
+
+	exited bool
+	status int // exit status when exited
+}
+
+// NewProcess creates the process for a loaded image.
+func NewProcess(m *mem.Mem, img *loader.Image, log *dbg.Log) *Process {
+	return &Process{
+		Mem:     m,
+		Code:    cpu.NewCodeCache(m),
+		Log:     log,
+		Sig:     signal.NewProcess(),
+		Image:   img,
+		threads: map[int]*Task{},
+	}
+}
+
+// NewMainTask creates the first thread, set up to start at the image's entry
+// point. The caller must be on the OS thread the task will run on.
+func (p *Process) NewMainTask() *Task {
+	c := cpu.New(p.Mem, p.Code)
+	c.RIP = p.Image.Entry
+	c.R[cpu.RSP] = p.Image.SP
+	if p.Log.On(dbg.Unimp) {
+		c.Debug = func(format string, args ...any) { p.Log.Printf(dbg.Unimp, format, args...) }
+	}
+	t := &Task{P: p, CPU: c, Tid: unix.Gettid(), Sig: signal.NewThread()}
+	p.mu.Lock()
+	p.threads[t.Tid] = t
+	p.mu.Unlock()
+	return t
+}
+
+// Run executes the task until it exits and returns its exit status. A fatal
+// signal does not return: guestrun dies of it.
+func (t *Task) Run() int {
+	c := t.CPU
+	for !t.exited {
+		switch c.Run() {
+		case cpu.StopSyscall:
+			t.syscall()
+		case cpu.StopFault:
+			t.fault(&c.Fault)
+		case cpu.StopInterrupt:
+		}
+	}
+	return t.status
+}
+
+// syscall runs the syscall the CPU stopped at, with the kernel's register
+// conventions: number in RAX, arguments in RDI RSI RDX R10 R8 R9, result in
+// RAX, RCX and R11 clobbered with the return address and RFLAGS.
+func (t *Task) syscall() {
+	c := t.CPU
+	nr := c.R[cpu.RAX]
+	a := Args{c.R[cpu.RDI], c.R[cpu.RSI], c.R[cpu.RDX], c.R[cpu.R10], c.R[cpu.R8], c.R[cpu.R9]}
+	if t.P.Strace != nil {
+		t.P.Strace.Enter(t, nr, &a)
+	}
+	ret := t.dispatch(nr, &a)
+	if t.P.Strace != nil {
+		t.P.Strace.Exit(t, nr, &a, ret)
+	}
+	c.R[cpu.RAX] = uint64(ret)
+	c.R[cpu.RCX] = c.RIP
+	c.R[cpu.R11] = c.Flags()
+}
+
+// fault delivers a synchronous CPU exception to the guest as a signal.
+func (t *Task) fault(f *cpu.Fault) {
+	t.P.Log.Printf(dbg.Signal, "signal: %v at rip %#x addr %#x code %d", unix.Signal(f.Sig), t.CPU.RIP, f.Addr, f.Code)
+	signal.Die(unix.Signal(f.Sig))
+}
+
+// exit ends the task with a status.
+func (t *Task) exit(status int) {
+	t.exited = true
+	t.status = status
+}
