@@ -64,5 +64,7 @@ func run(opt *options) int {
 	if opt.strace {
 		p.Strace = syscall.NewStrace(log.Writer())
 	}
-	return p.NewMainTask().Run()
+	t := p.NewMainTask()
+	defer reportStats(t)
+	return t.Run()
 }

@@ -46,7 +46,7 @@ const (
 	// arithFlags are the six status flags the lazy evaluator produces.
 	arithFlags = FlagCF | FlagPF | FlagAF | FlagZF | FlagSF | FlagOF
 	// writableFlags are those popf may change in user mode.
-	writableFlags = arithFlags | FlagTF | FlagDF | FlagAC | FlagID | 1<<14 /*NT*/ | 1<<19 /*VIF*/ | 1<<20 /*VIP*/
+	writableFlags = arithFlags | FlagTF | FlagDF | FlagAC | FlagID | 1<<14 /*NT*/
 )
 
 // StopKind says why Run returned.

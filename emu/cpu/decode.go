@@ -1,6 +1,7 @@
 package cpu
 
 import (
+	"encoding/binary"
 	"sync"
 	"sync/atomic"
 
@@ -163,34 +164,37 @@ func (c *CPU) decodeOne(in *Inst, code []byte, pc, limit uint64) bool {
 			in.fn, in.next, in.imm = opFetchFault, pc, limit
 			return true
 		}
-		c.undefined(in, code, "undecodable")
+		c.undefined(in, code)
 		return true
 	}
 	in.len = uint8(xi.Len)
 	in.next = pc + uint64(xi.Len)
 	in.op = xi.Op
 	if !c.translate(in, &xi) {
-		c.undefined(in, code[:xi.Len], "unimplemented "+xi.Op.String())
+		c.undefined(in, code[:xi.Len])
 		return true
 	}
 	sel := ops[xi.Op]
 	if sel == nil {
-		c.undefined(in, code[:xi.Len], "unimplemented "+xi.Op.String())
+		c.undefined(in, code[:xi.Len])
 		return true
 	}
 	in.fn = sel(in)
 	if in.fn == nil {
-		c.undefined(in, code[:xi.Len], "unimplemented form of "+xi.Op.String())
+		c.undefined(in, code[:xi.Len])
 		return true
 	}
 	return endsBlock[xi.Op]
 }
 
-// undefined makes in raise SIGILL and logs why under -d.
-func (c *CPU) undefined(in *Inst, code []byte, why string) {
-	if c.Debug != nil {
-		c.Debug("unimp: %s instruction at %#x: % x", why, in.addr, code)
-	}
+// undefined makes in raise SIGILL when executed. The code bytes are kept in
+// imm and imm2 for the -d log, which is written only if the instruction runs.
+func (c *CPU) undefined(in *Inst, code []byte) {
+	var b [16]byte
+	copy(b[:], code)
+	in.imm = binary.LittleEndian.Uint64(b[:])
+	in.imm2 = binary.LittleEndian.Uint64(b[8:])
+	in.len = uint8(min(len(code), maxInstLen))
 	in.fn = opUD
 	in.next = in.addr
 }
@@ -202,8 +206,15 @@ func decodeX86(code []byte) (x86asm.Inst, error) {
 		return x86asm.Inst{Op: x86asm.NOP, Len: 4, Mode: 64, DataSize: 32, AddrSize: 64}, nil
 	}
 	xi, err := x86asm.Decode(code, 64)
-	if err != nil {
-		return xi, err
+	if err != nil || xi.Op == 0 {
+		// (With prefixes, x86asm reports an unknown opcode as Op 0.)
+		alt, ok := aliasEncoding(code)
+		if !ok {
+			return xi, err
+		}
+		if xi, err = x86asm.Decode(alt, 64); err != nil {
+			return xi, err
+		}
 	}
 	for _, p := range xi.Prefix {
 		if p == 0 {
@@ -217,6 +228,48 @@ func decodeX86(code []byte) (x86asm.Inst, error) {
 	return xi, nil
 }
 
+// aliasEncoding rewrites encodings that x86asm rejects but the hardware
+// runs into an equivalent one of the same length: SAL (shift group /6) is
+// SHL (/4), and the hint and reserved NOPs 0F 0D (memory forms), 0F 18 /4-7
+// and 0F 19-0F 1E are NOP r/m (0F 1F).
+func aliasEncoding(code []byte) ([]byte, bool) {
+	i := 0
+	for i < len(code) && isPrefixByte(code[i]) {
+		i++
+	}
+	if i+2 > len(code) {
+		return nil, false
+	}
+	alt := append([]byte(nil), code...)
+	switch op := code[i]; {
+	case op == 0xc0 || op == 0xc1 || (op >= 0xd0 && op <= 0xd3):
+		if code[i+1]>>3&7 != 6 {
+			return nil, false
+		}
+		alt[i+1] ^= 6<<3 ^ 4<<3
+	case op == 0x0f && i+3 <= len(code):
+		modrm := code[i+2]
+		switch op2 := code[i+1]; {
+		case op2 == 0x0d && modrm>>6 != 3, op2 == 0x18 && modrm>>3&7 >= 4, op2 >= 0x19 && op2 <= 0x1e:
+			alt[i+1] = 0x1f
+		default:
+			return nil, false
+		}
+	default:
+		return nil, false
+	}
+	return alt, true
+}
+
+// isPrefixByte reports whether b is a legacy or REX prefix in 64-bit mode.
+func isPrefixByte(b byte) bool {
+	switch b {
+	case 0x66, 0x67, 0xf0, 0xf2, 0xf3, 0x2e, 0x36, 0x3e, 0x26, 0x64, 0x65:
+		return true
+	}
+	return b&0xf0 == 0x40
+}
+
 type udError struct{}
 
 func (udError) Error() string { return "undefined opcode" }
@@ -225,6 +278,16 @@ var errUD error = udError{}
 
 // opUD raises SIGILL at the instruction.
 func opUD(c *CPU, in *Inst) {
+	if c.Debug != nil {
+		var b [16]byte
+		binary.LittleEndian.PutUint64(b[:], in.imm)
+		binary.LittleEndian.PutUint64(b[8:], in.imm2)
+		name := "undecodable"
+		if in.op != 0 {
+			name = in.op.String()
+		}
+		c.Debug("unimp: illegal or unimplemented instruction (%s) at %#x: % x", name, in.addr, b[:in.len])
+	}
 	c.raise(Fault{Sig: int(unix.SIGILL), Code: illOpc, Addr: in.addr, Trapno: 6})
 }
 

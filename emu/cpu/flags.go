@@ -139,6 +139,8 @@ func (c *CPU) lazyFlags() uint64 {
 		}
 		f |= (a ^ 1 ^ r) & FlagAF
 	case lazyShl:
+		// AF is undefined after shifts; AMD Zen sets it.
+		f |= FlagAF
 		bits := 8 * uint64(n)
 		if b <= bits && (a>>(bits-b))&1 != 0 {
 			f |= FlagCF
@@ -147,6 +149,7 @@ func (c *CPU) lazyFlags() uint64 {
 			f |= FlagOF
 		}
 	case lazyShr:
+		f |= FlagAF
 		if (a>>(b-1))&1 != 0 {
 			f |= FlagCF
 		}
@@ -154,6 +157,7 @@ func (c *CPU) lazyFlags() uint64 {
 			f |= FlagOF
 		}
 	case lazySar:
+		f |= FlagAF
 		s := b - 1
 		if s > 63 {
 			s = 63
@@ -176,8 +180,15 @@ func (c *CPU) cf() uint64 {
 			return 1
 		}
 		return 0
+	case lazyAdd:
+		if c.lazyR < c.lazyA&sizeMask(c.lazyN) {
+			return 1
+		}
+		return 0
 	case lazyLogic:
 		return 0
+	case lazyInc, lazyDec:
+		return c.lazyC & FlagCF
 	}
 	return c.lazyFlags() & FlagCF
 }

@@ -8,7 +8,6 @@
 package mem
 
 import (
-	"errors"
 	"fmt"
 	"sort"
 	"sync"
@@ -33,6 +32,13 @@ const (
 	MmapBase   = StackTop - StackSize - 128<<20
 	PIEBase    = WindowSize / 3 * 2 &^ (PageSize - 1) // ELF_ET_DYN_BASE
 	MinMapAddr = 0x10000                              // vm.mmap_min_addr
+	// TaskSize is the x86-64 user address space's end (TASK_SIZE_MAX):
+	// arguments beyond it are EINVAL, beyond the window but below it ENOMEM.
+	TaskSize = 1<<47 - PageSize
+	// legacyBase is where the bottom-up search starts (TASK_UNMAPPED_BASE).
+	legacyBase = WindowSize / 3 &^ (PageSize - 1)
+	// guardGap is the kernel's stack_guard_gap below MAP_GROWSDOWN mappings.
+	guardGap = 256 * PageSize
 )
 
 // Errors returned by the mapping operations, as errnos so the syscall layer
@@ -47,14 +53,37 @@ var (
 // A VMA is one guest mapping with uniform protection and backing.
 type VMA struct {
 	Start, End uint64
-	Prot       int // guest PROT_* bits
-	Flags      int // guest MAP_SHARED/MAP_PRIVATE/MAP_ANONYMOUS/MAP_GROWSDOWN...
-	Offset     uint64
-	Name       string // path of the mapped file, or [heap], [stack], ""
+	Prot       int // guest PROT_READ, PROT_WRITE, PROT_EXEC
+	// Flags is MAP_SHARED or MAP_PRIVATE, with MAP_ANONYMOUS for anonymous
+	// memory (and /dev/zero) and MAP_GROWSDOWN.
+	Flags int
+	// Offset is the file offset of Start (0 for private anonymous memory).
+	Offset uint64
+	// Name is what /proc/self/maps shows: the file's path, [heap],
+	// [stack], "/dev/zero (deleted)" for shared anonymous memory, or "".
+	Name string
+	// Dev and Inode identify the mapped file.
 	Dev, Inode uint64
-	// HostShared is set when the range is a host MAP_SHARED mapping of a
-	// file rather than part of the memfd (the guest mapped a file shared).
+	// HostShared is set when the host maps the file itself over the range
+	// instead of the memfd: shared file mappings and devices, whose writes
+	// must reach the file or device.
 	HostShared bool
+	// DontFork and WipeOnFork are madvise's MADV_DONTFORK and
+	// MADV_WIPEONFORK, for fork.
+	DontFork, WipeOnFork bool
+
+	src *source // the mmap call this VMA comes from; nil for private anonymous
+}
+
+// Len is the VMA's size in bytes.
+func (v *VMA) Len() uint64 { return v.End - v.Start }
+
+// fileOff is the file offset of guest address a inside v.
+func (v *VMA) fileOff(a uint64) uint64 { return v.Offset + a - v.Start }
+
+// privateAnon reports memory that is the process's own and starts zeroed.
+func (v *VMA) privateAnon() bool {
+	return v.Flags&unix.MAP_ANONYMOUS != 0 && v.Flags&unix.MAP_TYPE == unix.MAP_PRIVATE
 }
 
 // Mem is one guest address space. The VMA list is guarded by mu; loads and
@@ -66,8 +95,13 @@ type Mem struct {
 	mu   sync.Mutex
 	vmas []VMA // sorted by Start, never overlapping
 
-	// BrkStart and Brk are the program break set up by the loader.
+	// BrkStart and Brk are the program break, set up by the loader and
+	// then changed only by SetBrk.
 	BrkStart, Brk uint64
+
+	// shmDev and shmIno identify the memfd: shared anonymous mappings
+	// show them, as Linux shows its shmem inode.
+	shmDev, shmIno uint64
 
 	// onChange is called, without mu held, after a range changes mapping or
 	// protection, so that decoded code for it can be dropped.
@@ -91,11 +125,15 @@ func New() (*Mem, error) {
 // process) as this process's window. The VMA list starts empty; the caller
 // restores it with SetVMAs.
 func Attach(fd int) (*Mem, error) {
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil {
+		return nil, fmt.Errorf("guest memory: %w", err)
+	}
 	p, err := unix.MmapPtr(fd, 0, nil, WindowSize, unix.PROT_NONE, unix.MAP_SHARED|unix.MAP_NORESERVE)
 	if err != nil {
 		return nil, fmt.Errorf("reserving the guest window: %w", err)
 	}
-	return &Mem{base: p, fd: fd}, nil
+	return &Mem{base: p, fd: fd, shmDev: st.Dev, shmIno: st.Ino}, nil
 }
 
 // Base is the host address of guest address 0.
@@ -240,11 +278,15 @@ func (m *Mem) Write(addr uint64, b []byte) error {
 
 // Close unmaps the window and closes the memfd.
 func (m *Mem) Close() error {
+	m.mu.Lock()
+	for i := range m.vmas {
+		m.release(&m.vmas[i])
+	}
+	m.vmas = nil
+	m.mu.Unlock()
 	err := unix.MunmapPtr(m.base, WindowSize)
 	if cerr := unix.Close(m.fd); err == nil {
 		err = cerr
 	}
 	return err
 }
-
-var errNotAligned = errors.New("not page aligned")

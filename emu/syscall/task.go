@@ -51,6 +51,8 @@ type Task struct {
 
 	exited bool
 	status int // exit status when exited
+
+	sigs sigState // signal delivery and syscall restart (deliver.go)
 }
 
 // NewProcess creates the process for a loaded image.
@@ -74,7 +76,7 @@ func (p *Process) NewMainTask() *Task {
 	if p.Log.On(dbg.Unimp) {
 		c.Debug = func(format string, args ...any) { p.Log.Printf(dbg.Unimp, format, args...) }
 	}
-	t := &Task{P: p, CPU: c, Tid: unix.Gettid(), Sig: signal.NewThread()}
+	t := &Task{P: p, CPU: c, Tid: unix.Gettid(), Sig: p.Sig.NewThread(c.Interrupt)}
 	p.mu.Lock()
 	p.threads[t.Tid] = t
 	p.mu.Unlock()
@@ -93,6 +95,9 @@ func (t *Task) Run() int {
 			t.fault(&c.Fault)
 		case cpu.StopInterrupt:
 		}
+		if !t.exited {
+			t.deliverPending()
+		}
 	}
 	return t.status
 }
@@ -107,19 +112,15 @@ func (t *Task) syscall() {
 	if t.P.Strace != nil {
 		t.P.Strace.Enter(t, nr, &a)
 	}
+	// SYSCALL itself sets RCX and R11; rt_sigreturn may then replace them.
+	c.R[cpu.RCX] = c.RIP
+	c.R[cpu.R11] = c.Flags()
+	t.sigs.fromSyscall, t.sigs.nr = true, nr
 	ret := t.dispatch(nr, &a)
 	if t.P.Strace != nil {
 		t.P.Strace.Exit(t, nr, &a, ret)
 	}
 	c.R[cpu.RAX] = uint64(ret)
-	c.R[cpu.RCX] = c.RIP
-	c.R[cpu.R11] = c.Flags()
-}
-
-// fault delivers a synchronous CPU exception to the guest as a signal.
-func (t *Task) fault(f *cpu.Fault) {
-	t.P.Log.Printf(dbg.Signal, "signal: %v at rip %#x addr %#x code %d", unix.Signal(f.Sig), t.CPU.RIP, f.Addr, f.Code)
-	signal.Die(unix.Signal(f.Sig))
 }
 
 // exit ends the task with a status.

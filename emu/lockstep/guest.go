@@ -1,0 +1,168 @@
+package lockstep
+
+import (
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+
+	"guestrun/emu/cpu"
+	"guestrun/emu/dbg"
+	"guestrun/emu/loader"
+	"guestrun/emu/mem"
+	gsys "guestrun/emu/syscall"
+)
+
+// The guest side: the program loaded and run by guestrun's own loader, CPU
+// and syscall layer, as cmd/guestrun sets them up.
+
+type guest struct {
+	m   *mem.Mem
+	img *loader.Image
+	p   *gsys.Process
+	t   *gsys.Task
+	c   *cpu.CPU
+}
+
+func newGuest(path string, argv, env []string, log *dbg.Log) (*guest, error) {
+	m, err := mem.New()
+	if err != nil {
+		return nil, err
+	}
+	img, err := loader.Load(m, path, argv, env, loader.Options{MinSigStkSz: 2048})
+	if err != nil {
+		m.Close()
+		return nil, err
+	}
+	p := gsys.NewProcess(m, img, log)
+	t := p.NewMainTask()
+	return &guest{m: m, img: img, p: p, t: t, c: t.CPU}, nil
+}
+
+// state is the architectural state the checker compares and rewinds.
+type state struct {
+	R      [16]uint64
+	RIP    uint64
+	Flags  uint64
+	FSBase uint64
+	GSBase uint64
+	X      [16]cpu.XMM
+	MXCSR  uint32
+	FPU    cpu.FPU
+}
+
+func (g *guest) save(s *state) {
+	c := g.c
+	s.R, s.RIP, s.Flags, s.FSBase, s.GSBase = c.R, c.RIP, c.Flags(), c.FSBase, c.GSBase
+	s.X, s.MXCSR, s.FPU = c.X, c.MXCSR, c.FPU
+}
+
+func (g *guest) restore(s *state) {
+	c := g.c
+	c.R, c.RIP, c.FSBase, c.GSBase = s.R, s.RIP, s.FSBase, s.GSBase
+	c.SetFlags(s.Flags)
+	c.X, c.MXCSR, c.FPU = s.X, s.MXCSR, s.FPU
+}
+
+// sameFP reports whether the FP/SSE state of two snapshots is equal.
+func sameFP(a, b *state) bool {
+	return a.X == b.X && a.MXCSR == b.MXCSR && a.FPU == b.FPU
+}
+
+// bytes returns a view of guest memory [addr, addr+n) if it is readable.
+func (g *guest) bytes(addr, n uint64) []byte {
+	b, err := g.m.Slice(addr, n, unix.PROT_READ)
+	if err != nil {
+		return nil
+	}
+	return b
+}
+
+// readRaw reads guest memory regardless of its protection: from the memfd
+// for ordinary mappings, through the window for host-shared file mappings.
+func (g *guest) readRaw(v *mem.VMA, addr uint64, b []byte) error {
+	if v.HostShared {
+		if v.Prot == 0 {
+			clear(b)
+			return nil
+		}
+		p, _ := g.m.Ptr(addr, uint64(len(b)))
+		copy(b, unsafe.Slice((*byte)(p), len(b)))
+		return nil
+	}
+	for len(b) > 0 {
+		k, err := unix.Pread(g.m.FD(), b, int64(addr))
+		if k <= 0 {
+			if err == nil {
+				err = unix.EIO
+			}
+			return err
+		}
+		b = b[k:]
+		addr += uint64(k)
+	}
+	return nil
+}
+
+// writeRaw writes guest memory regardless of its protection.
+func (g *guest) writeRaw(addr uint64, b []byte) error {
+	if v, ok := g.m.Lookup(addr); ok && v.HostShared {
+		if v.Prot&unix.PROT_WRITE == 0 {
+			return unix.EFAULT
+		}
+		p, _ := g.m.Ptr(addr, uint64(len(b)))
+		copy(unsafe.Slice((*byte)(p), len(b)), b)
+		return nil
+	}
+	for len(b) > 0 {
+		k, err := unix.Pwrite(g.m.FD(), b, int64(addr))
+		if k <= 0 {
+			if err == nil {
+				err = unix.EIO
+			}
+			return err
+		}
+		b = b[k:]
+		addr += uint64(k)
+	}
+	return nil
+}
+
+// undoLog remembers what guest memory held before the stores of a block, so
+// that the block can be run again one instruction at a time.
+type undoLog struct {
+	ents []undoEnt
+	data []byte
+}
+
+type undoEnt struct {
+	addr   uint64
+	off, n int
+}
+
+func (u *undoLog) reset() {
+	u.ents = u.ents[:0]
+	u.data = u.data[:0]
+}
+
+// record saves [addr, addr+n) if it is readable (if not, the store faults
+// and changes nothing).
+func (u *undoLog) record(g *guest, addr, n uint64) {
+	b := g.bytes(addr, n)
+	if b == nil {
+		return
+	}
+	u.ents = append(u.ents, undoEnt{addr: addr, off: len(u.data), n: int(n)})
+	u.data = append(u.data, b...)
+}
+
+// pop drops the last k entries after putting their bytes back.
+func (u *undoLog) undo(g *guest, from int) {
+	for i := len(u.ents) - 1; i >= from; i-- {
+		e := u.ents[i]
+		g.writeRaw(e.addr, u.data[e.off:e.off+e.n])
+	}
+	if from < len(u.ents) {
+		u.data = u.data[:u.ents[from].off]
+		u.ents = u.ents[:from]
+	}
+}

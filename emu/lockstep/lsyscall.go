@@ -1,0 +1,114 @@
+package lockstep
+
+import (
+	"fmt"
+
+	"golang.org/x/sys/unix"
+
+	"guestrun/emu/cpu"
+	"guestrun/emu/mem"
+	gsys "guestrun/emu/syscall"
+)
+
+// syscall runs a SYSCALL. Only guestrun executes it; the child skips it and
+// is handed the results: its mappings are made to follow the guest's, the
+// guest memory the call changed is copied over, and it takes all the guest's
+// registers (RAX, and RCX/R11 as SYSCALL leaves them; rt_sigreturn's whole
+// context). exit and exit_group run on both sides.
+func (l *checker) syscall(in *insn) {
+	c := l.g.c
+	nr := c.R[cpu.RAX]
+	switch kind := c.Step(); kind {
+	case cpu.StopSyscall:
+	case cpu.StopFault:
+		f := c.Fault
+		l.diff(in, nil, fmt.Sprintf("the interpreter raised %s (code %d, addr %#x) at this instruction",
+			sigName(unix.Signal(f.Sig)), f.Code, f.Addr))
+		return
+	default:
+		l.diff(in, nil, "the interpreter did not stop for this syscall")
+		return
+	}
+	l.nsys++
+	switch nr {
+	case unix.SYS_EXIT, unix.SYS_EXIT_GROUP:
+		status := int(c.R[cpu.RDI] & 0xff)
+		st, err := l.n.cont()
+		if err != nil {
+			l.fail(err)
+			return
+		}
+		if !st.exited || st.sig != 0 || st.status != status {
+			l.diff(in, nil, fmt.Sprintf("the guest exits with status %d, the native process %s", status, st))
+			return
+		}
+		l.insts++
+		l.end(EndExit, "")
+		l.res.Status = status
+		return
+	case unix.SYS_CLONE, unix.SYS_CLONE3, unix.SYS_FORK, unix.SYS_VFORK, unix.SYS_EXECVE, unix.SYS_EXECVEAT:
+		name := fmt.Sprint(nr)
+		if e := gsys.Lookup(nr); e != nil {
+			name = e.Name
+		}
+		l.end(EndStop, fmt.Sprintf("stopped at %s, which the lockstep checker does not follow (%s)", name,
+			l.fmtInsn(in)))
+		return
+	}
+	if l.cfg.SyscallMemCheck {
+		d, err := l.syncMemory(false, false, 0, mem.WindowSize)
+		if err != nil {
+			l.fail(err)
+			return
+		}
+		if d != nil {
+			l.diff(in, memLines(d), "memory differs before this syscall: a store since the previous syscall went wrong")
+			return
+		}
+	}
+	a := [6]uint64{c.R[cpu.RDI], c.R[cpu.RSI], c.R[cpu.RDX], c.R[cpu.R10], c.R[cpu.R8], c.R[cpu.R9]}
+	before := l.g.m.VMAs()
+	l.g.t.Syscall()
+	after := l.g.m.VMAs()
+	ret := c.R[cpu.RAX]
+	ok := int64(ret) >= 0 || int64(ret) < -4095
+	var lo, hi uint64
+	switch nr {
+	case unix.SYS_MMAP:
+		if ok {
+			lo, hi = ret, ret+pageUp(a[1])
+		}
+	case unix.SYS_MREMAP:
+		if ok {
+			lo, hi = ret, ret+pageUp(a[2])
+		}
+	}
+	if err := l.mirrorLayout(before, after, lo, hi); err != nil {
+		l.fail(err)
+		return
+	}
+	if nr == unix.SYS_MADVISE && ret == 0 {
+		// It may have dropped pages: compare the range whole.
+		start := a[0] &^ (mem.PageSize - 1)
+		if _, err := l.syncMemory(true, true, start, a[0]+pageUp(a[1])); err != nil {
+			l.fail(err)
+			return
+		}
+	}
+	if _, err := l.syncMemory(true, false, 0, mem.WindowSize); err != nil {
+		l.fail(err)
+		return
+	}
+	if err := l.pushRegs(); err != nil {
+		l.fail(err)
+		return
+	}
+	if err := l.pushFP(); err != nil {
+		l.fail(err)
+		return
+	}
+	l.mask = 0
+	l.insts++
+}
+
+func pageUp(n uint64) uint64 { return (n + mem.PageSize - 1) &^ (mem.PageSize - 1) }

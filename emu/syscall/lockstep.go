@@ -1,0 +1,6 @@
+package syscall
+
+// Syscall runs the system call at which the task's CPU stopped
+// (cpu.StopSyscall), exactly as Run does, for callers that drive the CPU
+// themselves one instruction at a time (the lockstep checker).
+func (t *Task) Syscall() { t.syscall() }

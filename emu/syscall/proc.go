@@ -1,0 +1,216 @@
+package syscall
+
+import (
+	"bytes"
+	"encoding/binary"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+
+	"guestrun/emu/mem"
+)
+
+// The guest sees its own /proc/self: exe is the guest program, and maps,
+// auxv and cmdline describe the guest, not guestrun. Other /proc files are
+// the host's (stat and status show guestrun's memory figures).
+
+type procFile uint8
+
+const (
+	procNone procFile = iota
+	procExe
+	procMaps
+	procAuxv
+	procCmdline
+)
+
+var procNames = map[string]procFile{"exe": procExe, "maps": procMaps, "auxv": procAuxv, "cmdline": procCmdline}
+
+// startDir is guestrun's working directory at start, which a relative
+// program path is relative to.
+var startDir, _ = os.Getwd()
+
+// procLookup tells whether path, looked up from dirfd, names one of the
+// emulated /proc files of this process or of one of its threads.
+func (t *Task) procLookup(dirfd int32, path []byte) procFile {
+	if len(path) == 0 || t.P.Image == nil {
+		return procNone
+	}
+	// Cheap filter first: every open and stat comes through here.
+	base := path[bytes.LastIndexByte(path, '/')+1:]
+	f, ok := procNames[string(base)]
+	if !ok {
+		return procNone
+	}
+	p := string(path)
+	if p[0] != '/' {
+		dir, ok := dirPath(dirfd)
+		if !ok {
+			return procNone
+		}
+		p = dir + "/" + p
+	}
+	if !strings.HasPrefix(p, "/proc/") {
+		return procNone
+	}
+	parts := strings.Split(filepath.Clean(p), "/")[2:] // after "", "proc"
+	switch {
+	case len(parts) == 2 && (parts[0] == "self" || parts[0] == "thread-self" || isOurPid(parts[0])):
+	case len(parts) == 4 && (parts[0] == "self" || isOurPid(parts[0])) && parts[1] == "task" && isOurTid(parts[2]):
+	default:
+		return procNone
+	}
+	return f
+}
+
+// dirPath is the path of dirfd (or the cwd).
+func dirPath(dirfd int32) (string, bool) {
+	if dirfd == unix.AT_FDCWD {
+		d, err := os.Getwd()
+		return d, err == nil
+	}
+	d, err := os.Readlink("/proc/self/fd/" + strconv.Itoa(int(dirfd)))
+	return d, err == nil && strings.HasPrefix(d, "/")
+}
+
+func isOurPid(s string) bool { return s == strconv.Itoa(unix.Getpid()) }
+
+func isOurTid(s string) bool {
+	if _, err := strconv.Atoi(s); err != nil {
+		return false
+	}
+	return unix.Access("/proc/self/task/"+s, unix.F_OK) == nil
+}
+
+// exePath is what /proc/self/exe links to: the guest program, absolute, with
+// symlinks resolved as the kernel's d_path shows them.
+func (t *Task) exePath() string {
+	p := t.P.Image.Path
+	if !filepath.IsAbs(p) {
+		p = filepath.Join(startDir, p)
+	}
+	if r, err := filepath.EvalSymlinks(p); err == nil {
+		p = r
+	}
+	return p
+}
+
+// openProc opens an emulated /proc file with the guest's open flags.
+func (t *Task) openProc(f procFile, flags, mode uint64) int64 {
+	if f == procExe {
+		p := cstring(t.exePath())
+		r := t.hcall6(unix.SYS_OPENAT, atFDCWD, uintptr(unsafe.Pointer(p)), uintptr(flags), uintptr(mode), 0, 0)
+		runtime.KeepAlive(p)
+		return r
+	}
+	if flags&(unix.O_WRONLY|unix.O_RDWR|unix.O_CREAT|unix.O_TRUNC) != 0 {
+		return -int64(unix.EACCES)
+	}
+	var content []byte
+	switch f {
+	case procMaps:
+		content = formatMaps(t.P.Mem.VMAs())
+	case procAuxv:
+		for _, v := range t.P.Image.Auxv {
+			content = binary.LittleEndian.AppendUint64(content, v)
+		}
+	case procCmdline:
+		for _, a := range t.P.Image.Argv {
+			content = append(append(content, a...), 0)
+		}
+	}
+	return t.memfdFile(content, flags)
+}
+
+// memfdFile returns a read-only fd, at the lowest free number, whose content
+// is b: a memfd written and then reopened read-only over itself.
+func (t *Task) memfdFile(b []byte, flags uint64) int64 {
+	fd, err := unix.MemfdCreate("guestrun-proc", unix.MFD_CLOEXEC)
+	if err != nil {
+		return errno(err)
+	}
+	for done := 0; done < len(b); {
+		n, err := unix.Write(fd, b[done:])
+		if err != nil {
+			unix.Close(fd)
+			return errno(err)
+		}
+		done += n
+	}
+	ro, err := unix.Open("/proc/self/fd/"+strconv.Itoa(fd), unix.O_RDONLY|unix.O_CLOEXEC|int(flags)&unix.O_NONBLOCK, 0)
+	if err != nil {
+		unix.Close(fd)
+		return errno(err)
+	}
+	var cloexec int
+	if flags&unix.O_CLOEXEC != 0 {
+		cloexec = unix.O_CLOEXEC
+	}
+	err = unix.Dup3(ro, fd, cloexec)
+	unix.Close(ro)
+	if err != nil {
+		unix.Close(fd)
+		return errno(err)
+	}
+	return int64(fd)
+}
+
+// formatMaps renders mappings as Linux's /proc/pid/maps does.
+func formatMaps(vmas []mem.VMA) []byte {
+	var b []byte
+	for _, v := range vmas {
+		perm := []byte("---p")
+		if v.Prot&unix.PROT_READ != 0 {
+			perm[0] = 'r'
+		}
+		if v.Prot&unix.PROT_WRITE != 0 {
+			perm[1] = 'w'
+		}
+		if v.Prot&unix.PROT_EXEC != 0 {
+			perm[2] = 'x'
+		}
+		if v.Flags&unix.MAP_TYPE != unix.MAP_PRIVATE {
+			perm[3] = 's'
+		}
+		name, off := v.Name, v.Offset
+		if v.Flags&unix.MAP_ANONYMOUS != 0 && !strings.HasPrefix(name, "[") {
+			off = 0
+			if perm[3] == 's' && name == "" {
+				name = "/dev/zero (deleted)"
+			}
+		}
+		start := len(b)
+		b = fmt.Appendf(b, "%08x-%08x %s %08x %02x:%02x %d ", v.Start, v.End, perm, off,
+			unix.Major(v.Dev), unix.Minor(v.Dev), v.Inode)
+		if name != "" {
+			// The kernel pads the name to column 73.
+			for len(b)-start < 72 {
+				b = append(b, ' ')
+			}
+			b = append(append(b, ' '), name...)
+		}
+		b = append(b, '\n')
+	}
+	return b
+}
+
+// readlinkExe answers readlink of /proc/self/exe.
+func (t *Task) readlinkExe(buf, size uint64) int64 {
+	if int64(size) <= 0 {
+		return -int64(unix.EINVAL)
+	}
+	s := t.exePath()
+	n := min(uint64(len(s)), size)
+	b, ok := t.out(buf, n)
+	if !ok {
+		return efault
+	}
+	copy(b, s)
+	return int64(n)
+}

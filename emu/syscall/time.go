@@ -1,0 +1,160 @@
+package syscall
+
+import (
+	"encoding/binary"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// Time syscalls pass through to the host. Results land in Go memory first
+// and are then copied to the guest, so that errors come in the kernel's
+// order (EINVAL for a bad clock before EFAULT for a bad pointer).
+
+func init() {
+	def(unix.SYS_CLOCK_GETTIME, "clock_gettime", sysClockGettime, ArgInt, ArgPtr)
+	def(unix.SYS_CLOCK_GETRES, "clock_getres", sysClockGetres, ArgInt, ArgPtr)
+	def(unix.SYS_GETTIMEOFDAY, "gettimeofday", sysGettimeofday, ArgPtr, ArgPtr)
+	def(unix.SYS_TIME, "time", sysTime, ArgPtr)
+	def(unix.SYS_NANOSLEEP, "nanosleep", sysNanosleep, ArgPtr, ArgPtr)
+	def(unix.SYS_CLOCK_NANOSLEEP, "clock_nanosleep", sysClockNanosleep, ArgInt, ArgFlags, ArgPtr, ArgPtr)
+	def(unix.SYS_TIMES, "times", sysTimes, ArgPtr)
+	def(unix.SYS_GETRUSAGE, "getrusage", sysGetrusage, ArgInt, ArgPtr)
+}
+
+const (
+	tspecLen  = 16
+	tvalLen   = 16
+	tzLen     = 8
+	tmsLen    = 32
+	rusageLen = 144
+)
+
+// copyOut writes b to guest memory at addr; a NULL addr is skipped.
+func (t *Task) copyOut(addr uint64, b []byte) bool {
+	if addr == 0 {
+		return true
+	}
+	g, ok := t.out(addr, uint64(len(b)))
+	if ok {
+		copy(g, b)
+	}
+	return ok
+}
+
+// copyIn reads len(b) bytes of guest memory at addr.
+func (t *Task) copyIn(addr uint64, b []byte) bool {
+	g, ok := t.in(addr, uint64(len(b)))
+	if ok {
+		copy(b, g)
+	}
+	return ok
+}
+
+// signalPending reports whether a guest signal may be waiting, which is
+// when a host EINTR is the guest's too; otherwise the EINTR came from one
+// of guestrun's own signals and the call goes on, as Linux restarts a call
+// that no guest handler interrupted.
+func (t *Task) signalPending() bool { return t.Sig == nil || t.Sig.MaybePending() }
+
+// sysClockGettime is frequent (there is no vDSO), so the kernel writes
+// straight into guest memory.
+func sysClockGettime(t *Task, a *Args) int64 {
+	p, ok := t.gp(a[1], tspecLen, unix.PROT_WRITE)
+	if !ok || p == 0 {
+		return efault
+	}
+	return t.hraw(unix.SYS_CLOCK_GETTIME, uintptr(a[0]), p, 0)
+}
+
+func sysClockGetres(t *Task, a *Args) int64 {
+	var ts [tspecLen]byte
+	if r := t.hraw(unix.SYS_CLOCK_GETRES, uintptr(a[0]), uintptr(unsafe.Pointer(&ts)), 0); r < 0 {
+		return r
+	}
+	if !t.copyOut(a[1], ts[:]) {
+		return efault
+	}
+	return 0
+}
+
+func sysGettimeofday(t *Task, a *Args) int64 {
+	var tv [tvalLen]byte
+	var tz [tzLen]byte
+	if r := t.hraw(unix.SYS_GETTIMEOFDAY, uintptr(unsafe.Pointer(&tv)), uintptr(unsafe.Pointer(&tz)), 0); r < 0 {
+		return r
+	}
+	if !t.copyOut(a[0], tv[:]) || !t.copyOut(a[1], tz[:]) {
+		return efault
+	}
+	return 0
+}
+
+func sysTime(t *Task, a *Args) int64 {
+	r := t.hraw(unix.SYS_TIME, 0, 0, 0)
+	var b [8]byte
+	binary.LittleEndian.PutUint64(b[:], uint64(r))
+	if !t.copyOut(a[0], b[:]) {
+		return efault
+	}
+	return r
+}
+
+func sysNanosleep(t *Task, a *Args) int64 {
+	return t.sleep(-1, 0, a[0], a[1])
+}
+
+func sysClockNanosleep(t *Task, a *Args) int64 {
+	return t.sleep(int(int32(a[0])), int(int32(a[1])), a[2], a[3])
+}
+
+// sleep runs clock_nanosleep, or nanosleep for clock -1. On EINTR the
+// remaining time goes to rem for a relative sleep.
+func (t *Task) sleep(clock, flags int, req, rem uint64) int64 {
+	var ts, left [tspecLen]byte
+	if !t.copyIn(req, ts[:]) {
+		return efault
+	}
+	abs := clock >= 0 && flags&unix.TIMER_ABSTIME != 0
+	for {
+		var r int64
+		if clock >= 0 {
+			r = t.hcall6(unix.SYS_CLOCK_NANOSLEEP, uintptr(clock), uintptr(flags),
+				uintptr(unsafe.Pointer(&ts)), uintptr(unsafe.Pointer(&left)), 0, 0)
+		} else {
+			r = t.hcall(unix.SYS_NANOSLEEP, uintptr(unsafe.Pointer(&ts)), uintptr(unsafe.Pointer(&left)), 0)
+		}
+		if r != -int64(unix.EINTR) {
+			return r
+		}
+		if t.signalPending() {
+			if !abs && !t.copyOut(rem, left[:]) {
+				return efault
+			}
+			return r
+		}
+		if !abs {
+			ts = left
+		}
+	}
+}
+
+func sysTimes(t *Task, a *Args) int64 {
+	var b [tmsLen]byte
+	r := t.hraw(unix.SYS_TIMES, uintptr(unsafe.Pointer(&b)), 0, 0)
+	if !t.copyOut(a[0], b[:]) {
+		return efault
+	}
+	return r
+}
+
+func sysGetrusage(t *Task, a *Args) int64 {
+	var b [rusageLen]byte
+	if r := t.hraw(unix.SYS_GETRUSAGE, uintptr(a[0]), uintptr(unsafe.Pointer(&b)), 0); r < 0 {
+		return r
+	}
+	if !t.copyOut(a[1], b[:]) {
+		return efault
+	}
+	return 0
+}

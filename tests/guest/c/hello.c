@@ -1,0 +1,8 @@
+/* The smallest libc guest. */
+#include <stdio.h>
+
+int main(void)
+{
+	printf("hello, world\n");
+	return 0;
+}
