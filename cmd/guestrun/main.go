@@ -1,3 +1,6 @@
+// Go would otherwise keep cgroup files open on low fds for its whole life.
+//go:debug containermaxprocs=0
+
 // Command guestrun runs an x86-64 Linux program by interpreting it, with the
 // command-line conventions of qemu-x86_64.
 package main
@@ -6,6 +9,9 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"time"
+
+	"golang.org/x/sys/unix"
 
 	"guestrun/emu/dbg"
 	"guestrun/emu/loader"
@@ -37,19 +43,27 @@ func fatalf(format string, args ...any) {
 
 // run loads and runs the guest and returns its exit status.
 func run(opt *options) int {
+	// guestrun's own long-lived fds go high, out of the guest's way: the
+	// guest memory memfd, the log file, and the Go netpoller's fds, which
+	// the runtime opens with the first timer.
 	logw := os.Stderr
-	if opt.logFile != "" {
-		f, err := os.OpenFile(opt.logFile, os.O_WRONLY|os.O_CREATE|os.O_TRUNC|os.O_APPEND, 0o644)
-		if err != nil {
-			fatalf("%v", err)
+	var m *mem.Mem
+	var err error
+	syscall.OpenHigh(func() {
+		if m, err = mem.New(); err != nil {
+			return
 		}
-		logw = f
-	}
-	log := dbg.New(opt.debug, logw)
-	m, err := mem.New()
+		if opt.logFile != "" {
+			if logw, err = os.OpenFile(opt.logFile, os.O_WRONLY|os.O_CREATE|os.O_TRUNC|os.O_APPEND|unix.O_CLOEXEC, 0o644); err != nil {
+				return
+			}
+		}
+		time.AfterFunc(time.Hour, func() {}).Stop()
+	})
 	if err != nil {
 		fatalf("%v", err)
 	}
+	log := dbg.New(opt.debug, logw)
 	img, err := loader.Load(m, opt.prog, opt.argv, opt.env, loader.Options{
 		Sysroot:     opt.sysroot,
 		HWCap:       hwcap(),

@@ -86,9 +86,9 @@ func TestXadd(t *testing.T) {
 	e := newEnv(t)
 	c := e.c
 	c.R[RDI] = tData
-	for _, code := range []string{"0f c1 07", "f0 0f c1 07", "f0 0f c1 47 01"} {
+	for _, code := range []string{"0f c1 07", "f0 0f c1 07", "f0 0f c1 47 09"} {
 		e.write(tData, le64(0xfffffff0))
-		e.write(tData+1, le64(0xfffffff0))
+		e.write(tData+9, le64(0xfffffff0))
 		c.R[RAX] = 0x10
 		e.mustStep(code)
 		e.reg(RAX, 0xfffffff0)

@@ -231,7 +231,7 @@ func decodeX86(code []byte) (x86asm.Inst, error) {
 // aliasEncoding rewrites encodings that x86asm rejects but the hardware
 // runs into an equivalent one of the same length: SAL (shift group /6) is
 // SHL (/4), and the hint and reserved NOPs 0F 0D (memory forms), 0F 18 /4-7
-// and 0F 19-0F 1E are NOP r/m (0F 1F).
+// and 0F 19-0F 1F /r are NOP r/m (0F 1F /0, whose REX bits do not matter).
 func aliasEncoding(code []byte) ([]byte, bool) {
 	i := 0
 	for i < len(code) && isPrefixByte(code[i]) {
@@ -250,8 +250,11 @@ func aliasEncoding(code []byte) ([]byte, bool) {
 	case op == 0x0f && i+3 <= len(code):
 		modrm := code[i+2]
 		switch op2 := code[i+1]; {
-		case op2 == 0x0d && modrm>>6 != 3, op2 == 0x18 && modrm>>3&7 >= 4, op2 >= 0x19 && op2 <= 0x1e:
-			alt[i+1] = 0x1f
+		case op2 == 0x0d && modrm>>6 != 3, op2 == 0x18 && modrm>>3&7 >= 4, op2 >= 0x19 && op2 <= 0x1f:
+			alt[i+1], alt[i+2] = 0x1f, modrm&0xc7
+			if i > 0 && code[i-1]&0xf0 == 0x40 {
+				alt[i-1] = 0x40
+			}
 		default:
 			return nil, false
 		}

@@ -1,6 +1,7 @@
 package cpu
 
 import (
+	"runtime"
 	"sync/atomic"
 	"time"
 
@@ -76,7 +77,7 @@ var fenceWord atomic.Uint32
 func opMfence(c *CPU, in *Inst) { fenceWord.Add(0) }
 
 // opClflush faults like a load on an address that is not readable.
-func opClflush(c *CPU, in *Inst) { c.load8(c.ea(in)) }
+func opClflush(c *CPU, in *Inst) { runtime.KeepAlive(c.load8(c.ea(in))) }
 
 // setFlagBits changes status flags that are not computed lazily.
 func (c *CPU) setFlagBits(clear, set uint64) {

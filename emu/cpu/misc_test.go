@@ -38,7 +38,7 @@ func TestNops(t *testing.T) {
 	before := c.R
 	for _, code := range []string{
 		"90", "66 90", "0f 1f 00", "0f 1f 44 00 00", "66 2e 0f 1f 84 00 00 00 00 00", "f3 0f 1e fa",
-		"0f 18 08", "0f 18 00", "0f 0d 08", "0f 0d 00", "0f 19 04 24", "0f 1e c8", "0f 18 e0", "f3 48 0f 1e c8",
+		"0f 18 08", "0f 18 00", "0f 0d 08", "0f 0d 00", "0f 19 04 24", "0f 1e c8", "0f 18 e0", "f3 48 0f 1e c8", "48 0f 1f 44 00 00",
 		"f3 90", "0f ae e8", "0f ae f0", "0f ae f8", "0f 18 04 25 00 00 00 00", // prefetch of an unmapped address
 	} {
 		e.load(code)

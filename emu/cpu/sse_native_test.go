@@ -345,7 +345,7 @@ func sseCheck(t *testing.T, cases [][2]string, iters int) {
 }
 
 func TestSSENative(t *testing.T) {
-	iters := 30000
+	iters := 300
 	if testing.Short() {
 		iters = 30
 	}

@@ -134,10 +134,9 @@ func wadd(a, b wide) wide {
 	if a.e < b.e || a.e == b.e && (a.hi < b.hi || a.hi == b.hi && a.lo < b.lo) {
 		a, b = b, a
 	}
-	d := a.e - b.e
-	if d > 130 {
-		return a
-	}
+	// A b far below a still shows in the lowest bit, so that rounding
+	// sees on which side of a the sum lies.
+	d := min(a.e-b.e, 200)
 	bh, bl := shr128(b.hi, b.lo, uint(d))
 	if a.neg == b.neg {
 		lo, c := bits.Add64(a.lo, bl, 0)
@@ -204,6 +203,9 @@ func wsqrt(a wide) wide {
 	return x
 }
 
+// negligible reports whether a series term t no longer changes sum.
+func negligible(t, sum wide) bool { return t.isZero() || t.e < sum.e-132 }
+
 // series sums x + x^3/3 + x^5/5 + ... (atanh) or, with alt, the alternating
 // x - x^3/3 + ... (atan), for |x| well below 1.
 func series(x wide, alt bool) wide {
@@ -215,10 +217,10 @@ func series(x wide, alt bool) wide {
 	for k := uint64(3); ; k += 2 {
 		p = wmul(p, x2)
 		t := wdivInt(p, k)
-		if t.isZero() || t.e < sum.e-132 {
+		sum = wadd(sum, t)
+		if negligible(t, sum) {
 			return sum
 		}
-		sum = wadd(sum, t)
 	}
 }
 
@@ -258,10 +260,10 @@ func wexpm1(t wide) wide {
 	sum, p := t, t
 	for k := uint64(2); ; k++ {
 		p = wdivInt(wmul(p, t), k)
-		if p.isZero() || p.e < sum.e-132 {
+		sum = wadd(sum, p)
+		if negligible(p, sum) {
 			return sum
 		}
-		sum = wadd(sum, p)
 	}
 }
 
@@ -285,11 +287,11 @@ func wsincos(r wide) (s, c wide) {
 	for k := uint64(1); ; k++ {
 		ps = wdivInt(wmul(ps, r2), 2*k*(2*k+1))
 		pc = wdivInt(wmul(pc, r2), (2*k-1)*(2*k))
-		if (ps.isZero() || ps.e < s.e-132) && pc.e < -132 {
-			return s, c
-		}
 		s = wadd(s, ps)
 		c = wadd(c, pc)
+		if negligible(ps, s) && negligible(pc, c) {
+			return s, c
+		}
 	}
 }
 
@@ -550,7 +552,7 @@ func f80Yl2xp1(x, y F80, ctl uint16) (F80, uint16) {
 		}
 		return f80Inf(y.neg()), exc
 	}
-	if m, e := x.unpack(); x.neg() && (e > f80Bias || e == f80Bias && m == intBit) {
+	if _, e := x.unpack(); x.neg() && e >= f80Bias {
 		return x, exc | fsPE
 	}
 	switch cy {

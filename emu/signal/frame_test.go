@@ -264,6 +264,7 @@ func TestFrameRoundTrip(t *testing.T) {
 	c.SetFlags(cpu.FlagCF | cpu.FlagZF | cpu.FlagDF | cpu.FlagID)
 	c.X[3] = cpu.XMM{0x0123456789abcdef, 0xfedcba9876543210}
 	c.MXCSR = 0x1fa0
+	c.FPU.Control = 0x27f
 	const frame, fp = 0x1008, 0x1008 + 456
 	b := make([]byte, fp-frame+FPStateSize)
 	info := KillInfo(10, SITKill, 1234, 1000)
@@ -307,6 +308,7 @@ func TestFrameRoundTrip(t *testing.T) {
 	check("si_uid", uint64(le.Uint32(si[20:])), 1000)
 	fx := b[fp-frame:]
 	check("mxcsr", uint64(le.Uint32(fx[fxMXCSR:])), 0x1fa0)
+	check("fcw", uint64(le.Uint16(fx[0:])), 0x27f)
 	check("xmm3.lo", le.Uint64(fx[fxXMM+48:]), 0x0123456789abcdef)
 	check("xmm3.hi", le.Uint64(fx[fxXMM+56:]), 0xfedcba9876543210)
 
@@ -318,6 +320,8 @@ func TestFrameRoundTrip(t *testing.T) {
 	le.PutUint64(fx[fxXMM+48:], 7)
 	rbx := c.R[cpu.RBX]
 	ResetFPState(c)
+	check("reset fcw", uint64(c.FPU.Control), 0x37f)
+	check("reset xmm3", c.X[3][1], 0)
 	c.R = [16]uint64{}
 	gotFP := GetContext(sc[:SCSize], c)
 	if !GetFPState(fx[:FPStateSize], c) {
@@ -329,6 +333,7 @@ func TestFrameRoundTrip(t *testing.T) {
 	check("restored rbx", c.R[cpu.RBX], rbx)
 	check("restored flags", c.Flags(), cpu.FlagOF|cpu.FlagID|0x202)
 	check("restored mxcsr", uint64(c.MXCSR), 0x1fa0)
+	check("restored fcw", uint64(c.FPU.Control), 0x27f)
 	check("restored xmm3", c.X[3][0], 7)
 
 	le.PutUint32(fx[fxMXCSR:], 0x10000)

@@ -156,11 +156,12 @@ func reaper() int {
 
 // invocation is one run of a program.
 type invocation struct {
-	argv  []string       // argv[0] is the program's path
-	dir   string         // working directory; emptied before the run if fresh
-	fresh bool           // whether dir is recreated empty before each run
-	stdin string         // file for stdin; "" is /dev/null
-	scrub *regexp.Regexp // output that may differ between runs, blanked
+	argv    []string       // argv[0] is the program's path
+	dir     string         // working directory; emptied before the run if fresh
+	fresh   bool           // whether dir is recreated empty before each run
+	stdin   string         // file for stdin; "" is /dev/null
+	scrub   *regexp.Regexp // output that may differ between runs, blanked
+	timeout time.Duration  // 0 means runTimeout
 }
 
 // result is what a run is judged by.
@@ -208,7 +209,11 @@ func run(inv invocation, prefix []string) (result, error) {
 		}
 	}
 	argv := append(append([]string(nil), prefix...), inv.argv...)
-	ctx, cancel := context.WithTimeout(context.Background(), runTimeout)
+	timeout := runTimeout
+	if inv.timeout > 0 {
+		timeout = inv.timeout
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	var cmd *exec.Cmd
 	var statusR, statusW *os.File
@@ -254,7 +259,7 @@ func run(inv invocation, prefix []string) (result, error) {
 	werr := cmd.Wait()
 	res := result{Stdout: stdout.String(), Stderr: stderr.String()}
 	if ctx.Err() != nil {
-		res.Status = fmt.Sprintf("timed out after %v", runTimeout)
+		res.Status = fmt.Sprintf("timed out after %v", timeout)
 		return res, nil
 	}
 	res.scrub(inv.scrub)
@@ -331,8 +336,9 @@ func compare(t *testing.T, inv invocation) {
 }
 
 // diagnose reruns a failing guest with guestrun's unimp and signal logs
-// and returns the start of the log.
+// and returns the end of the log, where the failure usually is.
 func diagnose(inv invocation) string {
+	inv.timeout = min(runTimeout, 10*time.Second)
 	log := filepath.Join(scratch, "diag-"+strconv.Itoa(os.Getpid())+"-"+filepath.Base(inv.dir)+".log")
 	defer os.Remove(log)
 	if _, err := run(inv, []string{guestrun, "-d", "unimp,signal", "-D", log}); err != nil {
@@ -342,7 +348,7 @@ func diagnose(inv invocation) string {
 	if err != nil || len(data) == 0 {
 		return ""
 	}
-	return "guestrun -d unimp,signal log (first lines):\n" + indent(clip(string(data), 15))
+	return "guestrun -d unimp,signal log (last lines):\n" + indent(tail(string(data), 12))
 }
 
 func quoteArgs(argv []string) string {
@@ -361,6 +367,15 @@ func indent(s string) string {
 		return ""
 	}
 	return "    " + strings.ReplaceAll(strings.TrimSuffix(s, "\n"), "\n", "\n    ") + "\n"
+}
+
+// tail keeps the last n lines of s.
+func tail(s string, n int) string {
+	lines := strings.SplitAfter(strings.TrimSuffix(s, "\n"), "\n")
+	if len(lines) <= n {
+		return s
+	}
+	return fmt.Sprintf("... (%d lines before)\n", len(lines)-n) + strings.Join(lines[len(lines)-n:], "")
 }
 
 // clip keeps the first n lines of s.
