@@ -30,6 +30,8 @@ func TestALUMemory(t *testing.T) {
 		{"f0 ff 07", "ff c2", 4}, {"f0 f6 1f", "f6 da", 1}, {"f0 48 f7 17", "48 f7 d2", 8}, {"f0 80 37 ff", "80 f2 ff", 1},
 	}
 	for _, p := range pairs {
+		e.place(tCode, p.mem)
+		e.place(tCode+0x100, p.reg)
 		for _, a := range vals {
 			for _, b := range vals {
 				for _, cf := range []uint64{0, FlagCF} {
@@ -39,11 +41,11 @@ func TestALUMemory(t *testing.T) {
 						c.R[RDX] = a
 						e.write(tData+off, le64(a))
 						c.SetFlags(cf)
-						e.mustStep(p.mem)
+						e.stepAt(tCode)
 						gotMem, gotRAX, gotF := e.mem64(tData+off), c.R[RAX], c.Flags()
 						c.R[RAX], c.R[RDX] = b, a
 						c.SetFlags(cf)
-						e.mustStep(p.reg)
+						e.stepAt(tCode + 0x100)
 						m := sizeMask(p.n)
 						if want := a&^m | c.R[RDX]&m; gotMem != want || gotRAX != c.R[RAX] || gotF != c.Flags() {
 							t.Fatalf("%s with [rdi]=%#x rax=%#x cf=%d: mem %#x rax %#x flags %#x; want %#x %#x %#x",

@@ -2,7 +2,6 @@ package cpu
 
 import (
 	"sync"
-	"sync/atomic"
 	"unsafe"
 
 	"golang.org/x/arch/x86/x86asm"
@@ -32,30 +31,29 @@ func (c *CPU) atomicRMW(a uint64, n uint8, f func(uint64) uint64) uint64 {
 	m := sizeMask(n)
 	switch {
 	case n == 8 && a%8 == 0:
-		p := (*uint64)(c.ptr(a, 8))
+		p := c.ptr(a, 8)
 		for {
-			v := atomic.LoadUint64(p)
-			if atomic.CompareAndSwapUint64(p, v, f(v)) {
+			v := *(*uint64)(p)
+			if cas64(p, v, f(v)) {
 				return v
 			}
 		}
 	case n == 4 && a%4 == 0:
-		p := (*uint32)(c.ptr(a, 4))
+		p := c.ptr(a, 4)
 		for {
-			v := atomic.LoadUint32(p)
-			if atomic.CompareAndSwapUint32(p, v, uint32(f(uint64(v)))) {
+			v := *(*uint32)(p)
+			if cas32(p, v, uint32(f(uint64(v)))) {
 				return uint64(v)
 			}
 		}
 	case a%8+uint64(n) <= 8:
 		// Inside one aligned quadword: compare-and-swap all of it.
-		p := (*uint64)(c.ptr(a&^7, 8))
+		p := c.ptr(a&^7, 8)
 		sh := a % 8 * 8
 		for {
-			q := atomic.LoadUint64(p)
+			q := *(*uint64)(p)
 			v := q >> sh & m
-			nq := q&^(m<<sh) | (f(v)&m)<<sh
-			if atomic.CompareAndSwapUint64(p, q, nq) {
+			if cas64(p, q, q&^(m<<sh)|(f(v)&m)<<sh) {
 				return v
 			}
 		}
@@ -79,9 +77,9 @@ func opXchgMem(c *CPU, in *Inst) {
 	var old uint64
 	switch {
 	case n == 8 && a%8 == 0:
-		old = atomic.SwapUint64((*uint64)(c.ptr(a, 8)), v)
+		old = xchg64(c.ptr(a, 8), v)
 	case n == 4 && a%4 == 0:
-		old = uint64(atomic.SwapUint32((*uint32)(c.ptr(a, 4)), uint32(v)))
+		old = uint64(xchg32(c.ptr(a, 4), uint32(v)))
 	default:
 		old = c.atomicRMW(a, n, func(uint64) uint64 { return v })
 	}
@@ -184,9 +182,9 @@ func opXaddMem(c *CPU, in *Inst) {
 		old = c.load(a, n)
 		c.store(a, n, old+b)
 	case n == 8 && a%8 == 0:
-		old = atomic.AddUint64((*uint64)(c.ptr(a, 8)), b) - b
+		old = xadd64(c.ptr(a, 8), b)
 	case n == 4 && a%4 == 0:
-		old = uint64(atomic.AddUint32((*uint32)(c.ptr(a, 4)), uint32(b)) - uint32(b))
+		old = uint64(xadd32(c.ptr(a, 4), uint32(b)))
 	default:
 		old = c.atomicRMW(a, n, func(v uint64) uint64 { return v + b })
 	}
@@ -264,8 +262,26 @@ func opCmpxchg16b(c *CPU, in *Inst) {
 	}
 }
 
-// cas128 is LOCK CMPXCHG16B on p: it returns the old value and whether it
-// equalled old.
-//
+// Host atomics in atomic_amd64.s. cas128 returns the old value and whether
+// it equalled old; xadd and xchg return the old value.
+
+//go:noescape
+func cas32(p unsafe.Pointer, old, new uint32) bool
+
+//go:noescape
+func cas64(p unsafe.Pointer, old, new uint64) bool
+
 //go:noescape
 func cas128(p unsafe.Pointer, oldLo, oldHi, newLo, newHi uint64) (lo, hi uint64, ok bool)
+
+//go:noescape
+func xadd32(p unsafe.Pointer, v uint32) uint32
+
+//go:noescape
+func xadd64(p unsafe.Pointer, v uint64) uint64
+
+//go:noescape
+func xchg32(p unsafe.Pointer, v uint32) uint32
+
+//go:noescape
+func xchg64(p unsafe.Pointer, v uint64) uint64

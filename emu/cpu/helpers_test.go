@@ -70,6 +70,23 @@ func (e *tenv) load(code string) {
 	e.c.RIP = tCode
 }
 
+// place writes machine code at a (inside the code area) without running it.
+func (e *tenv) place(a uint64, code string) {
+	e.t.Helper()
+	b := hexBytes(e.t, code)
+	e.write(a, b)
+	e.c.code.Invalidate(a, a+uint64(len(b)))
+}
+
+// stepAt runs the instruction at a, which must retire normally.
+func (e *tenv) stepAt(a uint64) {
+	e.t.Helper()
+	e.c.RIP = a
+	if k := e.c.Step(); k != 0 {
+		e.t.Fatalf("%#x: stopped with %v, fault %+v", a, k, e.c.Fault)
+	}
+}
+
 // step runs the first instruction of code.
 func (e *tenv) step(code string) StopKind {
 	e.t.Helper()

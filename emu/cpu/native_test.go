@@ -1,6 +1,7 @@
 package cpu
 
 import (
+	"bytes"
 	"fmt"
 	"math/rand/v2"
 	"sync"
@@ -45,15 +46,9 @@ func movRAX(reg int, disp uint8, store bool) []byte {
 	return []byte{rex, op, 0x40 | byte(reg&7)<<3, disp}
 }
 
-// runNative executes code with the registers and flags of s and stores the
-// results back into s.
-func runNative(t *testing.T, code []byte, s *nstate) {
-	native.once.Do(func() {
-		native.page, native.err = unix.Mmap(-1, 0, 4096, unix.PROT_READ|unix.PROT_WRITE|unix.PROT_EXEC, unix.MAP_PRIVATE|unix.MAP_ANONYMOUS)
-	})
-	if native.err != nil {
-		t.Skip("no executable page:", native.err)
-	}
+// nativeStub returns code wrapped in the stub that loads the registers and
+// flags from an nstate (pointer in RAX) and stores them back after it.
+func nativeStub(code []byte) []byte {
 	var p []byte
 	p = append(p, 0x55, 0x41, 0x56, 0x41, 0x57, 0x41, 0x54, 0x41, 0x55) // push rbp, r14, r15, r12, r13
 	p = append(p, 0x50)                                                // push rax
@@ -71,9 +66,24 @@ func runNative(t *testing.T, code []byte, s *nstate) {
 	p = append(p, 0x48, 0x83, 0xc4, 0x08)                               // add rsp, 8
 	p = append(p, 0x41, 0x5d, 0x41, 0x5c, 0x41, 0x5f, 0x41, 0x5e, 0x5d) // pop r13, r12, r15, r14, rbp
 	p = append(p, 0x68, 0x02, 0x02, 0, 0, 0x9d, 0xc3)                   // push 0x202; popfq (DF, AC clear); ret
+	return p
+}
+
+// runNative executes code with the registers and flags of s and stores the
+// results back into s.
+func runNative(t *testing.T, code []byte, s *nstate) {
+	native.once.Do(func() {
+		native.page, native.err = unix.Mmap(-1, 0, 4096, unix.PROT_READ|unix.PROT_WRITE|unix.PROT_EXEC, unix.MAP_PRIVATE|unix.MAP_ANONYMOUS)
+	})
+	if native.err != nil {
+		t.Skip("no executable page:", native.err)
+	}
+	p := nativeStub(code)
 	native.mu.Lock()
 	defer native.mu.Unlock()
-	copy(native.page, p)
+	if !bytes.Equal(native.page[:len(p)], p) {
+		copy(native.page, p)
+	}
 	fv := &struct{ fn uintptr }{uintptr(unsafe.Pointer(&native.page[0]))}
 	f := *(*func(*nstate))(unsafe.Pointer(&fv))
 	f(s)

@@ -21,6 +21,8 @@ func TestShiftMemory(t *testing.T) {
 		{"d2 24 25 00 00 02 00", "d2 e2", 1},
 	}
 	for _, p := range pairs {
+		e.place(tCode, p.mem)
+		e.place(tCode+0x100, p.reg)
 		for _, a := range vals {
 			for _, k := range counts {
 				for _, cf := range []uint64{0, FlagCF} {
@@ -28,11 +30,11 @@ func TestShiftMemory(t *testing.T) {
 					c.R[RDX] = a
 					e.write(tData, le64(a))
 					c.SetFlags(cf | FlagZF)
-					e.mustStep(p.mem)
+					e.stepAt(tCode)
 					gotMem, gotF := e.mem64(tData), c.Flags()
 					c.R[RDX] = a
 					c.SetFlags(cf | FlagZF)
-					e.mustStep(p.reg)
+					e.stepAt(tCode + 0x100)
 					m := sizeMask(p.n)
 					if want := a&^m | c.R[RDX]&m; gotMem != want || gotF != c.Flags() {
 						t.Fatalf("%s with [rdi]=%#x cl=%d cf=%d: mem %#x flags %#x; want %#x %#x", p.mem, a, k, cf, gotMem, gotF, want, c.Flags())

@@ -306,6 +306,11 @@ func (c *CPU) pack(f *fpFormat, r fpVal, fl uint32) uint64 {
 	ex := pe - 1 + r.e // exponent of the exact value
 	// Round to the format's precision with an unbounded exponent.
 	n, inexact := roundGrid(math.Ldexp(r.p, f.mbits-(pe-1)), r.rp, dir)
+	if n < math.Ldexp(1, f.mbits) {
+		// Just below a power of two, rounded down: the largest mantissa
+		// of the exponent below.
+		n, ex = math.Ldexp(1, f.mbits+1)-1, ex-1
+	}
 	ue := ex
 	if n == math.Ldexp(1, f.mbits+1) {
 		ue++
@@ -413,7 +418,6 @@ func (c *CPU) arith32(op fpOp, a, b uint32) uint32 {
 	}
 	return uint32(c.pack(&fmt32, r, fl))
 }
-
 
 // Scalar operations with fast paths for normal operands and results.
 

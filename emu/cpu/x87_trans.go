@@ -134,9 +134,15 @@ func wadd(a, b wide) wide {
 	if a.e < b.e || a.e == b.e && (a.hi < b.hi || a.hi == b.hi && a.lo < b.lo) {
 		a, b = b, a
 	}
-	// A b far below a still shows in the lowest bit, so that rounding
-	// sees on which side of a the sum lies.
-	d := min(a.e-b.e, 200)
+	d := a.e - b.e
+	if d >= 128 {
+		// b matters only to say on which side of a the sum lies when a
+		// is a 64-bit rounding boundary; then it shows in the lowest bit.
+		if a.lo&^intBit != 0 {
+			return a
+		}
+		d = 128
+	}
 	bh, bl := shr128(b.hi, b.lo, uint(d))
 	if a.neg == b.neg {
 		lo, c := bits.Add64(a.lo, bl, 0)
@@ -451,7 +457,8 @@ func trigPush(tan bool) handler {
 		}
 		if f.raise(exc) {
 			f.put(0, r)
-			f.push(r2)
+			f.Top = (f.Top - 1) & 7 // ST(7) is free: checked above
+			f.put(0, r2)
 		}
 	}
 }

@@ -355,6 +355,18 @@ func TestPrivateFileMapping(t *testing.T) {
 	if len(m.VMAs()) != 2 || c != a+4*P {
 		t.Errorf("separate mmaps merged: %x", spans(m))
 	}
+	// The view of the file goes with the last piece of its mapping.
+	v, _ = m.Lookup(a)
+	src := v.src
+	m.Protect(a+P, P, unix.PROT_READ)
+	m.Unmap(a, 2*P)
+	if src.view == nil || src.refs != 1 {
+		t.Errorf("view released early: refs %d", src.refs)
+	}
+	m.Unmap(a+2*P, 2*P)
+	if src.view != nil || src.refs != 0 {
+		t.Errorf("view kept after unmap: refs %d", src.refs)
+	}
 }
 
 func TestSharedFileMapping(t *testing.T) {
@@ -662,6 +674,16 @@ func TestBrk(t *testing.T) {
 	if got := m.SetBrk(WindowSize + P); got != start+7*P {
 		t.Errorf("brk beyond the window gave %#x", got)
 	}
+	// Anonymous memory mapped inside the heap shows as [heap] too; memory
+	// just below BrkStart does not.
+	mustMap(t, m, start+P, P, unix.PROT_NONE, anonPriv|unix.MAP_FIXED, -1, 0)
+	mustMap(t, m, start-P, P, rw, anonPriv|unix.MAP_FIXED, -1, 0)
+	for _, v := range m.VMAs() {
+		if heap := v.Start >= start && v.Start < start+7*P; heap != (v.Name == "[heap]") {
+			t.Errorf("VMA %#x-%#x named %q", v.Start, v.End, v.Name)
+		}
+	}
+	m.Unmap(start-P, P)
 	// Shrinking over memory that is no longer there fails.
 	m.Unmap(start, 7*P)
 	if got := m.SetBrk(start); got != start+7*P {

@@ -222,11 +222,19 @@ func (m *Mem) Lookup(addr uint64) (VMA, bool) {
 	return VMA{}, false
 }
 
-// VMAs returns a copy of the mapping list.
+// VMAs returns a copy of the mapping list. As in Linux, anonymous memory
+// around the program break is named [heap] whoever mapped it.
 func (m *Mem) VMAs() []VMA {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	return append([]VMA(nil), m.vmas...)
+	vs := append([]VMA(nil), m.vmas...)
+	for i := range vs {
+		v := &vs[i]
+		if v.Name == "" && v.Inode == 0 && v.Start < pageUp(m.Brk) && v.End > m.BrkStart {
+			v.Name = "[heap]"
+		}
+	}
+	return vs
 }
 
 // find returns the index of the first VMA whose End is above addr.

@@ -52,7 +52,7 @@ func TestSysinfoSyscalls(t *testing.T) {
 	mt.fail(unix.EFAULT, unix.SYS_SCHED_GETAFFINITY, 0, 128, mtRO)
 	mt.must(unix.SYS_SCHED_GETPARAM, 0, p)
 	mt.fail(unix.EINVAL, unix.SYS_SCHED_GETPARAM, 0, 0)
-	if pol := mt.must(unix.SYS_SCHED_GETSCHEDULER, 0); pol != unix.SCHED_OTHER {
+	if pol := mt.must(unix.SYS_SCHED_GETSCHEDULER, 0); pol != 0 /* SCHED_OTHER */ {
 		t.Errorf("sched_getscheduler = %d", pol)
 	}
 	if mx := mt.must(unix.SYS_SCHED_GET_PRIORITY_MAX, unix.SCHED_FIFO); mx != 99 {

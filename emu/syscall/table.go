@@ -89,9 +89,20 @@ func rawResult(r uintptr, e unix.Errno) int64 {
 }
 
 // dispatch runs syscall nr with the task's argument registers.
-func (t *Task) dispatch(nr uint64, a *Args) int64 {
+func (t *Task) dispatch(nr uint64, a *Args) (ret int64) {
 	if nr < maxSyscall {
 		if e := &table[nr]; e.Fn != nil {
+			// Pointers are checked before use, but another guest thread
+			// may unmap the memory while a handler copies to or from it;
+			// the host fault becomes EFAULT as in the kernel.
+			defer func() {
+				if r := recover(); r != nil {
+					if _, ok := r.(interface{ Addr() uintptr }); !ok {
+						panic(r)
+					}
+					ret = -int64(unix.EFAULT)
+				}
+			}()
 			return e.Fn(t, a)
 		}
 	}

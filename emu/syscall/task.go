@@ -1,7 +1,9 @@
 package syscall
 
 import (
+	"strings"
 	"sync"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 
@@ -77,10 +79,25 @@ func (p *Process) NewMainTask() *Task {
 		c.Debug = func(format string, args ...any) { p.Log.Printf(dbg.Unimp, format, args...) }
 	}
 	t := &Task{P: p, CPU: c, Tid: unix.Gettid(), Sig: p.Sig.NewThread(c.Interrupt)}
+	// /proc/self/comm and PR_GET_NAME show the guest program, as after a
+	// native execve.
+	unix.Prctl(unix.PR_SET_NAME, uintptr(unsafe.Pointer(&commName(p.Image.ExecFn)[0])), 0, 0, 0)
 	p.mu.Lock()
 	p.threads[t.Tid] = t
 	p.mu.Unlock()
 	return t
+}
+
+// commName is the kernel's task name for a program path: its base name, cut
+// to 15 bytes, NUL-terminated.
+func commName(path string) []byte {
+	if i := strings.LastIndexByte(path, '/'); i >= 0 {
+		path = path[i+1:]
+	}
+	if len(path) > 15 {
+		path = path[:15]
+	}
+	return append([]byte(path), 0)
 }
 
 // Run executes the task until it exits and returns its exit status. A fatal
