@@ -15,8 +15,8 @@ func TestBitMemory(t *testing.T) {
 	}{
 		{"48 0f a3 0f", 0, base, 0, 0},
 		{"48 0f a3 0f", 100, base + 12, 4, 0},
-		{"48 0f a3 0f", ^uint64(0), base - 1, 7, 0}, // bit -1
-		{"0f a3 0f", 0xffffffdf, base - 5, 7, 0},    // dword, bit -33
+		{"48 0f a3 0f", ^uint64(0), base - 1, 7, 0},  // bit -1
+		{"0f a3 0f", 0xffffffdf, base - 5, 7, 0},     // dword, bit -33
 		{"66 0f a3 0f", 0xdead_ffff, base - 1, 7, 0}, // word, bit -1; upper bits ignored
 		{"48 0f ab 0f", 65, base + 8, 1, 1},
 		{"48 0f b3 0f", 1<<63 | 5, 0, 5, 2}, // 2^60 bytes below: faults
@@ -25,9 +25,9 @@ func TestBitMemory(t *testing.T) {
 		{"f0 48 0f ab 0f", 1000, base + 125, 0, 1},
 		{"f0 0f bb 0f", 0x80000000, 0, 0, 3}, // 256 MiB below: faults
 		{"66 0f ab 0f", 17, base + 2, 1, 1},
-		{"0f ba 27 25", 0, base, 5, 0},       // bt dword [rdi], 37: the immediate wraps
-		{"48 0f ba 2f 41", 0, base, 1, 1},    // bts qword [rdi], 65
-		{"f0 0f ba 37 07", 0, base, 7, 2},    // lock btr
+		{"0f ba 27 25", 0, base, 5, 0},        // bt dword [rdi], 37: the immediate wraps
+		{"48 0f ba 2f 41", 0, base, 1, 1},     // bts qword [rdi], 65
+		{"f0 0f ba 37 07", 0, base, 7, 2},     // lock btr
 		{"66 0f ba 3f 1f", 0, base + 1, 7, 3}, // btc word [rdi], 31
 	} {
 		for _, init := range []byte{0x00, 0xff, 0x5a} {

@@ -7,7 +7,7 @@ import "golang.org/x/arch/x86/x86asm"
 // is implemented by the interpreter; CPUID is the one place that says so.
 
 func init() {
-	def(opCpuid, x86asm.CPUID)
+	defSel(unlocked(fixed(opCpuid)), x86asm.CPUID)
 }
 
 func opCpuid(c *CPU, in *Inst) {

@@ -32,7 +32,10 @@ func init() {
 		x86asm.INSB, x86asm.INSW, x86asm.INSD, x86asm.OUTSB, x86asm.OUTSW, x86asm.OUTSD,
 		x86asm.CLTS, x86asm.INVD, x86asm.WBINVD, x86asm.INVLPG, x86asm.RDMSR, x86asm.WRMSR,
 		x86asm.LGDT, x86asm.LIDT, x86asm.LLDT, x86asm.LTR, x86asm.LMSW, x86asm.SWAPGS,
-		x86asm.SYSRET, x86asm.SYSEXIT)
+		x86asm.SYSRET, x86asm.SYSEXIT,
+		// With UMIP, which Linux enables where the CPU has it, these trap
+		// too; Linux emulates them for 32-bit processes only.
+		x86asm.SGDT, x86asm.SIDT, x86asm.SLDT, x86asm.SMSW, x86asm.STR)
 }
 
 // fixed is a selector that always picks h.

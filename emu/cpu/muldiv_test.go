@@ -9,17 +9,17 @@ func TestDivideErrors(t *testing.T) {
 		code          string
 		rax, rdx, rcx uint64
 	}{
-		{"48 f7 f1", 1, 0, 0},                     // div rcx by zero
-		{"f7 f1", 1, 0, 0},                        // div ecx by zero
-		{"f6 f1", 1, 0, 0x100},                    // div cl: cl = 0
-		{"48 f7 f1", 0, 5, 5},                     // quotient overflow: rdx >= rcx
-		{"f7 f1", 0, 1, 1},                        // edx:eax / 1 > 32 bits
-		{"f6 f1", 0x200, 0, 2},                    // ax / 2 > 0xff
+		{"48 f7 f1", 1, 0, 0},                         // div rcx by zero
+		{"f7 f1", 1, 0, 0},                            // div ecx by zero
+		{"f6 f1", 1, 0, 0x100},                        // div cl: cl = 0
+		{"48 f7 f1", 0, 5, 5},                         // quotient overflow: rdx >= rcx
+		{"f7 f1", 0, 1, 1},                            // edx:eax / 1 > 32 bits
+		{"f6 f1", 0x200, 0, 2},                        // ax / 2 > 0xff
 		{"48 f7 f9", 1 << 63, ^uint64(0), ^uint64(0)}, // idiv: MIN / -1
 		{"f7 f9", 0x80000000, 0xffffffff, 0xffffffff},
 		{"66 f7 f9", 0x8000, 0xffff, 0xffff},
-		{"f6 f9", 0x80, 0, 0xff}, // ax = 0x80: 128 / -1 = -128 fits
-		{"48 f7 f9", 0, 1, 2},    // 2^64 / 2 = 2^63 does not fit
+		{"f6 f9", 0x80, 0, 0xff},             // ax = 0x80: 128 / -1 = -128 fits
+		{"48 f7 f9", 0, 1, 2},                // 2^64 / 2 = 2^63 does not fit
 		{"48 f7 f9", 0, ^uint64(0) - 1, 0x2}, // -2^65 / 2 = -2^64 does not fit
 	} {
 		c.R[RAX], c.R[RDX], c.R[RCX] = tc.rax, tc.rdx, tc.rcx

@@ -87,7 +87,7 @@ func TestNativeALU(t *testing.T) {
 		}
 	}
 	cs = append(cs, ncase{code: "fe c4"}, ncase{code: "fe cc"}, ncase{code: "f6 dc"}, ncase{code: "f6 d4"})
-	checkNative(t, cs, 300)
+	checkNative(t, cs, 120)
 }
 
 func TestNativeShift(t *testing.T) {
@@ -133,7 +133,7 @@ func TestNativeShift(t *testing.T) {
 			}
 		}
 	}
-	checkNative(t, cs, 300)
+	checkNative(t, cs, 120)
 }
 
 func countMaskN(n int) uint32 {
@@ -198,7 +198,7 @@ func TestNativeMulDiv(t *testing.T) {
 			ncase{code: opFor(n, 0xf7) + "f9", undef: fAll, fix: idivFix(n)})
 	}
 	cs = append(cs, ncase{code: "f6 e4", undef: mulUndef}, ncase{code: "f6 ec", undef: mulUndef}) // mul/imul ah
-	checkNative(t, cs, 400)
+	checkNative(t, cs, 150)
 }
 
 func TestNativeBits(t *testing.T) {
@@ -222,7 +222,7 @@ func TestNativeBits(t *testing.T) {
 			ncase{code: "f3 " + p + "0f b8 c1"},
 		)
 	}
-	checkNative(t, cs, 400)
+	checkNative(t, cs, 150)
 }
 
 func TestNativeMove(t *testing.T) {
@@ -259,7 +259,7 @@ func TestNativeMove(t *testing.T) {
 			ncase{code: opFor(n, 0xb1)[:len(opFor(n, 0xb1))-3] + fmt.Sprintf("0f %02x ca", 0xb1&^boolByte(n == 1)), fix: eq},
 			ncase{code: opFor(n, 0xc1)[:len(opFor(n, 0xc1))-3] + fmt.Sprintf("0f %02x ca", 0xc1&^boolByte(n == 1))})
 	}
-	checkNative(t, cs, 300)
+	checkNative(t, cs, 120)
 }
 
 func boolByte(b bool) byte {

@@ -51,7 +51,7 @@ func movRAX(reg int, disp uint8, store bool) []byte {
 func nativeStub(code []byte) []byte {
 	var p []byte
 	p = append(p, 0x55, 0x41, 0x56, 0x41, 0x57, 0x41, 0x54, 0x41, 0x55) // push rbp, r14, r15, r12, r13
-	p = append(p, 0x50)                                                // push rax
+	p = append(p, 0x50)                                                 // push rax
 	p = append(p, 0xff, 0xb0, 0x80, 0, 0, 0, 0x9d)                      // push [rax+128]; popfq
 	for _, r := range nativeRegs[1:] {
 		p = append(p, movRAX(r, uint8(8*r), false)...)
@@ -59,7 +59,7 @@ func nativeStub(code []byte) []byte {
 	p = append(p, 0x48, 0x8b, 0x00) // mov rax, [rax]
 	p = append(p, code...)
 	p = append(p, 0x9c, 0x50, 0x48, 0x8b, 0x44, 0x24, 0x10) // pushfq; push rax; mov rax, [rsp+16]
-	p = append(p, 0x8f, 0x00, 0x8f, 0x80, 0x80, 0, 0, 0)   // pop [rax]; pop [rax+128]
+	p = append(p, 0x8f, 0x00, 0x8f, 0x80, 0x80, 0, 0, 0)    // pop [rax]; pop [rax+128]
 	for _, r := range nativeRegs[1:] {
 		p = append(p, movRAX(r, uint8(8*r), true)...)
 	}

@@ -86,11 +86,6 @@ func daz32(b uint32) uint32 {
 	return b
 }
 
-// fastFP reports that the fast paths may be taken: round to nearest, no DAZ
-// or FZ, and PE already set, so a normal result of normal operands changes
-// nothing in MXCSR.
-func (c *CPU) fastFP() bool { return c.MXCSR&(mxRC|mxDAZ|mxFZ|mxPE) == mxPE }
-
 // nan64 returns the result of an operation with a NaN operand: the first
 // operand if it is a NaN, else the second, quietened; IE for any SNaN.
 func (c *CPU) nan64(a, b uint64) uint64 {
@@ -419,12 +414,34 @@ func (c *CPU) arith32(op fpOp, a, b uint32) uint32 {
 	return uint32(c.pack(&fmt32, r, fl))
 }
 
-// Scalar operations with fast paths for normal operands and results.
+// Scalar operations. The fast paths cover round-to-nearest without DAZ or
+// FZ on normal operands with a normal result, where the only flag an
+// operation can raise is PE; its exact error is checked only while PE is
+// still clear. Products and quotients must also stay away from the bottom
+// of the range, where a result rounded up to the smallest normal is still
+// tiny, and where their rounding errors would not be representable.
+
+// fastFP reports round to nearest without DAZ or FZ.
+func (c *CPU) fastFP() bool { return c.MXCSR&(mxRC|mxDAZ|mxFZ) == 0 }
+
+// roomy64 and roomy32 report a biased exponent of at least 54 (2^-969) or
+// 25 (2^-102).
+func roomy64(b uint64) bool { return b&exp64 >= 54<<52 }
+func roomy32(b uint32) bool { return b&exp32 >= 25<<23 }
+
+// inexactIf records PE for a fast-path result.
+func (c *CPU) inexactIf(e bool) {
+	if e {
+		c.MXCSR |= mxPE
+	}
+}
 
 func add64(c *CPU, a, b uint64) uint64 {
 	if c.fastFP() && normal64(a) && normal64(b) {
-		if r := math.Float64bits(asF64(a) + asF64(b)); normal64(r) {
-			return r
+		x, y := asF64(a), asF64(b)
+		if s, e := twoSum(x, y); normal64(math.Float64bits(s)) && !math.IsInf(s-x, 0) {
+			c.inexactIf(e != 0)
+			return math.Float64bits(s)
 		}
 	}
 	return c.arith64(fpAdd, a, b)
@@ -432,8 +449,10 @@ func add64(c *CPU, a, b uint64) uint64 {
 
 func sub64(c *CPU, a, b uint64) uint64 {
 	if c.fastFP() && normal64(a) && normal64(b) {
-		if r := math.Float64bits(asF64(a) - asF64(b)); normal64(r) {
-			return r
+		x, y := asF64(a), -asF64(b)
+		if s, e := twoSum(x, y); normal64(math.Float64bits(s)) && !math.IsInf(s-x, 0) {
+			c.inexactIf(e != 0)
+			return math.Float64bits(s)
 		}
 	}
 	return c.arith64(fpSub, a, b)
@@ -441,7 +460,12 @@ func sub64(c *CPU, a, b uint64) uint64 {
 
 func mul64(c *CPU, a, b uint64) uint64 {
 	if c.fastFP() && normal64(a) && normal64(b) {
-		if r := math.Float64bits(asF64(a) * asF64(b)); normal64(r) {
+		x, y := asF64(a), asF64(b)
+		p := x * y
+		if r := math.Float64bits(p); normal64(r) && roomy64(r) {
+			if c.MXCSR&mxPE == 0 {
+				c.inexactIf(math.FMA(x, y, -p) != 0)
+			}
 			return r
 		}
 	}
@@ -449,8 +473,13 @@ func mul64(c *CPU, a, b uint64) uint64 {
 }
 
 func div64(c *CPU, a, b uint64) uint64 {
-	if c.fastFP() && normal64(a) && normal64(b) {
-		if r := math.Float64bits(asF64(a) / asF64(b)); normal64(r) {
+	if c.fastFP() && normal64(a) && normal64(b) && roomy64(a) {
+		x, y := asF64(a), asF64(b)
+		q := x / y
+		if r := math.Float64bits(q); normal64(r) && roomy64(r) {
+			if c.MXCSR&mxPE == 0 {
+				c.inexactIf(math.FMA(-q, y, x) != 0)
+			}
 			return r
 		}
 	}
@@ -458,15 +487,28 @@ func div64(c *CPU, a, b uint64) uint64 {
 }
 
 func sqrt64(c *CPU, _, b uint64) uint64 {
-	if c.fastFP() && normal64(b) && b&sign64 == 0 {
-		return math.Float64bits(math.Sqrt(asF64(b)))
+	if c.fastFP() && normal64(b) && roomy64(b) && b&sign64 == 0 {
+		y := asF64(b)
+		s := math.Sqrt(y)
+		if c.MXCSR&mxPE == 0 {
+			c.inexactIf(math.FMA(-s, s, y) != 0)
+		}
+		return math.Float64bits(s)
 	}
 	return c.arith64(fpSqrt, 0, b)
 }
 
+// The single-precision fast paths check PE in double, where sums, products
+// and remainders of singles are exact.
+
 func add32(c *CPU, a, b uint32) uint32 {
 	if c.fastFP() && normal32(a) && normal32(b) {
-		if r := math.Float32bits(asF32(a) + asF32(b)); normal32(r) {
+		x, y := asF32(a), asF32(b)
+		if r := math.Float32bits(x + y); normal32(r) {
+			if c.MXCSR&mxPE == 0 {
+				s, e := twoSum(float64(x), float64(y))
+				c.inexactIf(e != 0 || s != float64(asF32(r)))
+			}
 			return r
 		}
 	}
@@ -475,7 +517,12 @@ func add32(c *CPU, a, b uint32) uint32 {
 
 func sub32(c *CPU, a, b uint32) uint32 {
 	if c.fastFP() && normal32(a) && normal32(b) {
-		if r := math.Float32bits(asF32(a) - asF32(b)); normal32(r) {
+		x, y := asF32(a), asF32(b)
+		if r := math.Float32bits(x - y); normal32(r) {
+			if c.MXCSR&mxPE == 0 {
+				s, e := twoSum(float64(x), -float64(y))
+				c.inexactIf(e != 0 || s != float64(asF32(r)))
+			}
 			return r
 		}
 	}
@@ -484,7 +531,11 @@ func sub32(c *CPU, a, b uint32) uint32 {
 
 func mul32(c *CPU, a, b uint32) uint32 {
 	if c.fastFP() && normal32(a) && normal32(b) {
-		if r := math.Float32bits(asF32(a) * asF32(b)); normal32(r) {
+		x, y := asF32(a), asF32(b)
+		if r := math.Float32bits(x * y); normal32(r) && roomy32(r) {
+			if c.MXCSR&mxPE == 0 {
+				c.inexactIf(float64(x)*float64(y) != float64(asF32(r)))
+			}
 			return r
 		}
 	}
@@ -493,7 +544,12 @@ func mul32(c *CPU, a, b uint32) uint32 {
 
 func div32(c *CPU, a, b uint32) uint32 {
 	if c.fastFP() && normal32(a) && normal32(b) {
-		if r := math.Float32bits(asF32(a) / asF32(b)); normal32(r) {
+		x, y := asF32(a), asF32(b)
+		if r := math.Float32bits(x / y); normal32(r) && roomy32(r) {
+			if c.MXCSR&mxPE == 0 {
+				q := float64(asF32(r))
+				c.inexactIf(math.FMA(-q, float64(y), float64(x)) != 0)
+			}
 			return r
 		}
 	}
@@ -502,7 +558,12 @@ func div32(c *CPU, a, b uint32) uint32 {
 
 func sqrt32(c *CPU, _, b uint32) uint32 {
 	if c.fastFP() && normal32(b) && b&sign32 == 0 {
-		return math.Float32bits(float32(math.Sqrt(float64(asF32(b)))))
+		y := float64(asF32(b))
+		r := float32(math.Sqrt(y))
+		if c.MXCSR&mxPE == 0 {
+			c.inexactIf(math.FMA(-float64(r), float64(r), y) != 0)
+		}
+		return math.Float32bits(r)
 	}
 	return c.arith32(fpSqrt, 0, b)
 }
@@ -695,7 +756,7 @@ func defSD(f op64, list ...x86asm.Op) {
 		d := &c.X[in.args[0].reg]
 		d[0] = f(c, d[0], b)
 	}
-	defSel(selXXM(h), list...)
+	defSSE(selXXM(h), list...)
 }
 
 func defSS(f op32, list ...x86asm.Op) {
@@ -704,7 +765,7 @@ func defSS(f op32, list ...x86asm.Op) {
 		d := &c.X[in.args[0].reg]
 		d[0] = d[0]&^0xffffffff | uint64(f(c, uint32(d[0]), b))
 	}
-	defSel(selXXM(h), list...)
+	defSSE(selXXM(h), list...)
 }
 
 func defPD(f op64, list ...x86asm.Op) {
@@ -713,7 +774,7 @@ func defPD(f op64, list ...x86asm.Op) {
 		d := &c.X[in.args[0].reg]
 		*d = XMM{f(c, d[0], s[0]), f(c, d[1], s[1])}
 	}
-	defSel(selXXM(h), list...)
+	defSSE(selXXM(h), list...)
 }
 
 func defPS(f op32, list ...x86asm.Op) {
@@ -726,7 +787,7 @@ func defPS(f op32, list ...x86asm.Op) {
 		}
 		c.X[in.args[0].reg] = d
 	}
-	defSel(selXXM(h), list...)
+	defSSE(selXXM(h), list...)
 }
 
 // selXXM accepts xmm, xmm/mem forms.
@@ -795,31 +856,31 @@ func init() {
 	defXi(shufpd, mmxNo, x86asm.SHUFPD)
 	defX(movshdup, mmxNo, x86asm.MOVSHDUP)
 	defX(movsldup, mmxNo, x86asm.MOVSLDUP)
-	defSel(selMovddup, x86asm.MOVDDUP)
+	defSSE(selMovddup, x86asm.MOVDDUP)
 
-	defSel(selXXMI(opCmpss), x86asm.CMPSS)
-	defSel(selXXMI(opCmpsd), x86asm.CMPSD_XMM)
-	defSel(selXXMI(opCmpps), x86asm.CMPPS)
-	defSel(selXXMI(opCmppd), x86asm.CMPPD)
-	defSel(selXXM(opComiss), x86asm.COMISS)
-	defSel(selXXM(opUcomiss), x86asm.UCOMISS)
-	defSel(selXXM(opComisd), x86asm.COMISD)
-	defSel(selXXM(opUcomisd), x86asm.UCOMISD)
+	defSSE(selXXMI(opCmpss), x86asm.CMPSS)
+	defSSE(selXXMI(opCmpsd), x86asm.CMPSD_XMM)
+	defSSE(selXXMI(opCmpps), x86asm.CMPPS)
+	defSSE(selXXMI(opCmppd), x86asm.CMPPD)
+	defSSE(selXXM(opComiss), x86asm.COMISS)
+	defSSE(selXXM(opUcomiss), x86asm.UCOMISS)
+	defSSE(selXXM(opComisd), x86asm.COMISD)
+	defSSE(selXXM(opUcomisd), x86asm.UCOMISD)
 
-	defSel(selXXM(opHaddps), x86asm.HADDPS)
-	defSel(selXXM(opHsubps), x86asm.HSUBPS)
-	defSel(selXXM(opHaddpd), x86asm.HADDPD)
-	defSel(selXXM(opHsubpd), x86asm.HSUBPD)
-	defSel(selXXM(opAddsubps), x86asm.ADDSUBPS)
-	defSel(selXXM(opAddsubpd), x86asm.ADDSUBPD)
+	defSSE(selXXM(opHaddps), x86asm.HADDPS)
+	defSSE(selXXM(opHsubps), x86asm.HSUBPS)
+	defSSE(selXXM(opHaddpd), x86asm.HADDPD)
+	defSSE(selXXM(opHsubpd), x86asm.HSUBPD)
+	defSSE(selXXM(opAddsubps), x86asm.ADDSUBPS)
+	defSSE(selXXM(opAddsubpd), x86asm.ADDSUBPD)
 
-	defSel(selXXMI(opRoundss), x86asm.ROUNDSS)
-	defSel(selXXMI(opRoundsd), x86asm.ROUNDSD)
-	defSel(selXXMI(opRoundps), x86asm.ROUNDPS)
-	defSel(selXXMI(opRoundpd), x86asm.ROUNDPD)
-	defSel(selXXMI(opDpps), x86asm.DPPS)
-	defSel(selXXMI(opDppd), x86asm.DPPD)
-	defSel(selXXMI(opInsertps), x86asm.INSERTPS)
+	defSSE(selXXMI(opRoundss), x86asm.ROUNDSS)
+	defSSE(selXXMI(opRoundsd), x86asm.ROUNDSD)
+	defSSE(selXXMI(opRoundps), x86asm.ROUNDPS)
+	defSSE(selXXMI(opRoundpd), x86asm.ROUNDPD)
+	defSSE(selXXMI(opDpps), x86asm.DPPS)
+	defSSE(selXXMI(opDppd), x86asm.DPPD)
+	defSSE(selXXMI(opInsertps), x86asm.INSERTPS)
 }
 
 func shufps(d, s XMM, imm uint8) XMM {

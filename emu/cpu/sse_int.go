@@ -63,7 +63,7 @@ func defX(f xop, m mmxMode, list ...x86asm.Op) {
 		d, sx := mmxOperands(m, c.mm(r), s)
 		c.setMM(r, f(d, sx)[0])
 	}
-	defSel(func(in *Inst) handler {
+	defSSE(func(in *Inst) handler {
 		switch {
 		case isX(in, 0) && isX(in, 1):
 			return rr
@@ -93,7 +93,7 @@ func defXi(f xopi, m mmxMode, list ...x86asm.Op) {
 		d, sx := mmxOperands(m, c.mm(r), s)
 		c.setMM(r, f(d, sx, uint8(in.imm))[0])
 	}
-	defSel(func(in *Inst) handler {
+	defSSE(func(in *Inst) handler {
 		if in.args[2].kind != argImm {
 			return nil
 		}
@@ -200,39 +200,39 @@ func init() {
 	defXi(mpsadbw, mmxNo, x86asm.MPSADBW)
 	defXi(pclmulqdq, mmxNo, x86asm.PCLMULQDQ)
 
-	defSel(selBlendv(pblendvb), x86asm.PBLENDVB)
-	defSel(selBlendv(blendvps), x86asm.BLENDVPS)
-	defSel(selBlendv(blendvpd), x86asm.BLENDVPD)
+	defSSE(selBlendv(pblendvb), x86asm.PBLENDVB)
+	defSSE(selBlendv(blendvps), x86asm.BLENDVPS)
+	defSSE(selBlendv(blendvpd), x86asm.BLENDVPD)
 
-	defSel(selShift(psllw), x86asm.PSLLW)
-	defSel(selShift(pslld), x86asm.PSLLD)
-	defSel(selShift(psllq), x86asm.PSLLQ)
-	defSel(selShift(psrlw), x86asm.PSRLW)
-	defSel(selShift(psrld), x86asm.PSRLD)
-	defSel(selShift(psrlq), x86asm.PSRLQ)
-	defSel(selShift(psraw), x86asm.PSRAW)
-	defSel(selShift(psrad), x86asm.PSRAD)
-	defSel(selByteShift(pslldq), x86asm.PSLLDQ)
-	defSel(selByteShift(psrldq), x86asm.PSRLDQ)
+	defSSE(selShift(psllw), x86asm.PSLLW)
+	defSSE(selShift(pslld), x86asm.PSLLD)
+	defSSE(selShift(psllq), x86asm.PSLLQ)
+	defSSE(selShift(psrlw), x86asm.PSRLW)
+	defSSE(selShift(psrld), x86asm.PSRLD)
+	defSSE(selShift(psrlq), x86asm.PSRLQ)
+	defSSE(selShift(psraw), x86asm.PSRAW)
+	defSSE(selShift(psrad), x86asm.PSRAD)
+	defSSE(selByteShift(pslldq), x86asm.PSLLDQ)
+	defSSE(selByteShift(psrldq), x86asm.PSRLDQ)
 
-	defSel(selPmov(pmovzxbw), x86asm.PMOVZXBW)
-	defSel(selPmov(pmovzxbd), x86asm.PMOVZXBD)
-	defSel(selPmov(pmovzxbq), x86asm.PMOVZXBQ)
-	defSel(selPmov(pmovzxwd), x86asm.PMOVZXWD)
-	defSel(selPmov(pmovzxwq), x86asm.PMOVZXWQ)
-	defSel(selPmov(pmovzxdq), x86asm.PMOVZXDQ)
-	defSel(selPmov(pmovsxbw), x86asm.PMOVSXBW)
-	defSel(selPmov(pmovsxbd), x86asm.PMOVSXBD)
-	defSel(selPmov(pmovsxbq), x86asm.PMOVSXBQ)
-	defSel(selPmov(pmovsxwd), x86asm.PMOVSXWD)
-	defSel(selPmov(pmovsxwq), x86asm.PMOVSXWQ)
-	defSel(selPmov(pmovsxdq), x86asm.PMOVSXDQ)
+	defSSE(selPmov(pmovzxbw), x86asm.PMOVZXBW)
+	defSSE(selPmov(pmovzxbd), x86asm.PMOVZXBD)
+	defSSE(selPmov(pmovzxbq), x86asm.PMOVZXBQ)
+	defSSE(selPmov(pmovzxwd), x86asm.PMOVZXWD)
+	defSSE(selPmov(pmovzxwq), x86asm.PMOVZXWQ)
+	defSSE(selPmov(pmovzxdq), x86asm.PMOVZXDQ)
+	defSSE(selPmov(pmovsxbw), x86asm.PMOVSXBW)
+	defSSE(selPmov(pmovsxbd), x86asm.PMOVSXBD)
+	defSSE(selPmov(pmovsxbq), x86asm.PMOVSXBQ)
+	defSSE(selPmov(pmovsxwd), x86asm.PMOVSXWD)
+	defSSE(selPmov(pmovsxwq), x86asm.PMOVSXWQ)
+	defSSE(selPmov(pmovsxdq), x86asm.PMOVSXDQ)
 
-	defSel(selPinsr, x86asm.PINSRB, x86asm.PINSRW, x86asm.PINSRD, x86asm.PINSRQ)
-	defSel(selPextr, x86asm.PEXTRB, x86asm.PEXTRW, x86asm.PEXTRD, x86asm.PEXTRQ, x86asm.EXTRACTPS)
-	defSel(selPtest, x86asm.PTEST)
-	defSel(selCrc32, x86asm.CRC32)
-	defSel(selPcmpstr, x86asm.PCMPESTRI, x86asm.PCMPESTRM, x86asm.PCMPISTRI, x86asm.PCMPISTRM)
+	defSSE(selPinsr, x86asm.PINSRB, x86asm.PINSRW, x86asm.PINSRD, x86asm.PINSRQ)
+	defSSE(selPextr, x86asm.PEXTRB, x86asm.PEXTRW, x86asm.PEXTRD, x86asm.PEXTRQ, x86asm.EXTRACTPS)
+	defSSE(selPtest, x86asm.PTEST)
+	defSSE(selCrc32, x86asm.CRC32)
+	defSSE(selPcmpstr, x86asm.PCMPESTRI, x86asm.PCMPESTRM, x86asm.PCMPISTRI, x86asm.PCMPISTRM)
 }
 
 // SWAR masks of the top bit of each lane.
@@ -1458,6 +1458,8 @@ func explicitLen(r uint64, osize uint8, n int) int {
 	return int(v)
 }
 
+// implicitLen is the index of the first zero element, or the element
+// count.
 func implicitLen(x *XMM, words bool) int {
 	if words {
 		for i, w := range x.u16() {
@@ -1467,25 +1469,32 @@ func implicitLen(x *XMM, words bool) int {
 		}
 		return 8
 	}
-	for i, b := range x.u8() {
-		if b == 0 {
-			return i
-		}
+	if z := msb8(eqBytes(x[0], 0)) | msb8(eqBytes(x[1], 0))<<8; z != 0 {
+		return bits.TrailingZeros64(z)
 	}
 	return 16
 }
 
-// pcmpstrElem returns element i of x as a signed or unsigned value.
-func pcmpstrElem(x *XMM, i int, imm uint8) int32 {
+// pcmpstrElems widens the elements of x, signed or unsigned per imm.
+func pcmpstrElems(x *XMM, imm uint8, out *[16]int32) {
 	switch imm & 3 {
 	case 0:
-		return int32(x.u8()[i])
+		for i, v := range x.u8() {
+			out[i] = int32(v)
+		}
 	case 1:
-		return int32(x.u16()[i])
+		for i, v := range x.u16() {
+			out[i] = int32(v)
+		}
 	case 2:
-		return int32(x.i8()[i])
+		for i, v := range x.i8() {
+			out[i] = int32(v)
+		}
+	default:
+		for i, v := range x.i16() {
+			out[i] = int32(v)
+		}
 	}
-	return int32(x.i16()[i])
 }
 
 // pcmpstr computes IntRes2, one bit per element of s2 (s1 for equal each,
@@ -1496,10 +1505,8 @@ func pcmpstr(s1, s2 *XMM, l1, l2 int, imm uint8) uint32 {
 		n = 8
 	}
 	var a, b [16]int32
-	for i := range n {
-		a[i] = pcmpstrElem(s1, i, imm)
-		b[i] = pcmpstrElem(s2, i, imm)
-	}
+	pcmpstrElems(s1, imm, &a)
+	pcmpstrElems(s2, imm, &b)
 	var res uint32
 	switch imm >> 2 & 3 {
 	case 0: // equal any: s2[j] is one of the valid elements of s1

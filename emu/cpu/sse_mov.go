@@ -91,6 +91,10 @@ func (c *CPU) mmsrc(in *Inst) uint64 {
 	return c.load64(c.ea(in))
 }
 
+// defSSE registers a selector for SSE mnemonics, none of which accepts
+// LOCK.
+func defSSE(sel func(in *Inst) handler, list ...x86asm.Op) { defSel(unlocked(sel), list...) }
+
 // isX reports whether operand i is an XMM register; isM whether it is memory.
 func isX(in *Inst, i int) bool  { return in.args[i].kind == argXMM }
 func isM(in *Inst, i int) bool  { return in.args[i].kind == argMem }
@@ -98,28 +102,28 @@ func isMM(in *Inst, i int) bool { return in.args[i].kind == argMMX }
 func isR(in *Inst, i int) bool  { return in.args[i].kind == argReg }
 
 func init() {
-	defSel(selMov128A, x86asm.MOVAPS, x86asm.MOVAPD, x86asm.MOVDQA)
-	defSel(selMov128U, x86asm.MOVUPS, x86asm.MOVUPD, x86asm.MOVDQU)
-	defSel(selMovNT, x86asm.MOVNTDQ, x86asm.MOVNTPS, x86asm.MOVNTPD)
-	defSel(selLoadA, x86asm.MOVNTDQA)
-	defSel(selLoadU, x86asm.LDDQU)
-	defSel(selMovss, x86asm.MOVSS)
-	defSel(selMovsd, x86asm.MOVSD_XMM)
-	defSel(selMovdq, x86asm.MOVD, x86asm.MOVQ)
-	defSel(selMovLo, x86asm.MOVLPS, x86asm.MOVLPD)
-	defSel(selMovHi, x86asm.MOVHPS, x86asm.MOVHPD)
-	defSel(xx(opMovhlps), x86asm.MOVHLPS)
-	defSel(xx(opMovlhps), x86asm.MOVLHPS)
-	defSel(selMovnti, x86asm.MOVNTI)
-	defSel(selMovmsk(opMovmskps), x86asm.MOVMSKPS)
-	defSel(selMovmsk(opMovmskpd), x86asm.MOVMSKPD)
-	defSel(selPmovmskb, x86asm.PMOVMSKB)
-	defSel(xx(opMaskmovdqu), x86asm.MASKMOVDQU)
-	defSel(selMaskmovq, x86asm.MASKMOVQ)
-	defSel(selMovntq, x86asm.MOVNTQ)
-	defSel(selMovq2dq, x86asm.MOVQ2DQ)
-	defSel(selMovdq2q, x86asm.MOVDQ2Q)
-	def(opEmms, x86asm.EMMS)
+	defSSE(selMov128A, x86asm.MOVAPS, x86asm.MOVAPD, x86asm.MOVDQA)
+	defSSE(selMov128U, x86asm.MOVUPS, x86asm.MOVUPD, x86asm.MOVDQU)
+	defSSE(selMovNT, x86asm.MOVNTDQ, x86asm.MOVNTPS, x86asm.MOVNTPD)
+	defSSE(selLoadA, x86asm.MOVNTDQA)
+	defSSE(selLoadU, x86asm.LDDQU)
+	defSSE(selMovss, x86asm.MOVSS)
+	defSSE(selMovsd, x86asm.MOVSD_XMM)
+	defSSE(selMovdq, x86asm.MOVD, x86asm.MOVQ)
+	defSSE(selMovLo, x86asm.MOVLPS, x86asm.MOVLPD)
+	defSSE(selMovHi, x86asm.MOVHPS, x86asm.MOVHPD)
+	defSSE(xx(opMovhlps), x86asm.MOVHLPS)
+	defSSE(xx(opMovlhps), x86asm.MOVLHPS)
+	defSSE(selMovnti, x86asm.MOVNTI)
+	defSSE(selMovmsk(opMovmskps), x86asm.MOVMSKPS)
+	defSSE(selMovmsk(opMovmskpd), x86asm.MOVMSKPD)
+	defSSE(selPmovmskb, x86asm.PMOVMSKB)
+	defSSE(xx(opMaskmovdqu), x86asm.MASKMOVDQU)
+	defSSE(selMaskmovq, x86asm.MASKMOVQ)
+	defSSE(selMovntq, x86asm.MOVNTQ)
+	defSSE(selMovq2dq, x86asm.MOVQ2DQ)
+	defSSE(selMovdq2q, x86asm.MOVDQ2Q)
+	defSSE(fixed(opEmms), x86asm.EMMS)
 }
 
 // xx selects h for the register-register form only.

@@ -10,10 +10,10 @@ import (
 // advertised in CPUID and stay undefined.
 
 func init() {
-	defSel(selMem(opLdmxcsr), x86asm.LDMXCSR)
-	defSel(selMem(opStmxcsr), x86asm.STMXCSR)
-	defSel(selMem(opFxsave), x86asm.FXSAVE, x86asm.FXSAVE64)
-	defSel(selMem(opFxrstor), x86asm.FXRSTOR, x86asm.FXRSTOR64)
+	defSSE(selMem(opLdmxcsr), x86asm.LDMXCSR)
+	defSSE(selMem(opStmxcsr), x86asm.STMXCSR)
+	defSSE(selMem(opFxsave), x86asm.FXSAVE, x86asm.FXSAVE64)
+	defSSE(selMem(opFxrstor), x86asm.FXRSTOR, x86asm.FXRSTOR64)
 }
 
 // selMem accepts the single-memory-operand form.

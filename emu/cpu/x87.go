@@ -262,6 +262,7 @@ func opFNCLEX(c *CPU, in *Inst) {
 func opFWAIT(c *CPU, in *Inst) { c.fwait(in) }
 
 func opFLDCW(c *CPU, in *Inst) {
+	c.fwait(in)
 	c.FPU.setControl(uint16(c.load16(c.ea(in))))
 }
 
@@ -323,6 +324,7 @@ func opFNSTENV(c *CPU, in *Inst) {
 }
 
 func opFLDENV(c *CPU, in *Inst) {
+	c.fwait(in)
 	c.loadEnv(in, c.ea(in))
 }
 
@@ -340,6 +342,7 @@ func opFNSAVE(c *CPU, in *Inst) {
 }
 
 func opFRSTOR(c *CPU, in *Inst) {
+	c.fwait(in)
 	f := &c.FPU
 	a := c.ea(in)
 	n := uint64(28)

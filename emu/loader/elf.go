@@ -270,7 +270,19 @@ func (e *elfFile) mapInto(m *mem.Mem, bias uint64) (uint64, error) {
 				return 0, fail(e.path, unix.ENOMEM, "protecting segment at %#x: %v", va, err)
 			}
 		}
-		if bss := pageUp(fileEnd); pageUp(memEnd) > bss {
+		bss := pageUp(fileEnd)
+		if p.Filesz == 0 {
+			// A segment of only zeros starts on the page it is in, which
+			// the previous segment may already hold.
+			bss = start
+			if v, ok := m.Lookup(start); ok {
+				bss = pageUp(va)
+				if err := zeroTail(m, v, va, min(bss, memEnd)); err != nil {
+					return 0, fail(e.path, unix.ENOMEM, "clearing .bss at %#x: %v", va, err)
+				}
+			}
+		}
+		if pageUp(memEnd) > bss {
 			if _, err := m.Map(bss, pageUp(memEnd)-bss, prot, unix.MAP_PRIVATE|unix.MAP_ANONYMOUS|unix.MAP_FIXED, -1, 0, ""); err != nil {
 				return 0, fail(e.path, unix.ENOMEM, "mapping .bss at %#x: %v", bss, err)
 			}
@@ -278,6 +290,20 @@ func (e *elfFile) mapInto(m *mem.Mem, bias uint64) (uint64, error) {
 		end = max(end, memEnd)
 	}
 	return end, nil
+}
+
+// zeroTail clears [from, to) inside the mapping v, whatever its protection.
+func zeroTail(m *mem.Mem, v mem.VMA, from, to uint64) error {
+	page := from &^ (mem.PageSize - 1)
+	if err := m.Protect(page, mem.PageSize, v.Prot|unix.PROT_WRITE); err != nil {
+		return err
+	}
+	b, err := m.Slice(from, to-from, unix.PROT_WRITE)
+	if err != nil {
+		return err
+	}
+	clear(b)
+	return m.Protect(page, mem.PageSize, v.Prot)
 }
 
 // phdrAddr is where the program headers are in guest memory.

@@ -339,7 +339,12 @@ func compare(t *testing.T, inv invocation) {
 // and returns the end of the log, where the failure usually is.
 func diagnose(inv invocation) string {
 	inv.timeout = min(runTimeout, 10*time.Second)
-	log := filepath.Join(scratch, "diag-"+strconv.Itoa(os.Getpid())+"-"+filepath.Base(inv.dir)+".log")
+	f, err := os.CreateTemp(scratch, "diag-*.log")
+	if err != nil {
+		return ""
+	}
+	f.Close()
+	log := f.Name()
 	defer os.Remove(log)
 	if _, err := run(inv, []string{guestrun, "-d", "unimp,signal", "-D", log}); err != nil {
 		return ""
