@@ -13,6 +13,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"runtime/pprof"
 
 	"guestrun/emu/dbg"
 	"guestrun/emu/lockstep"
@@ -41,6 +42,11 @@ func main() {
 	if *strace {
 		mask = dbg.Strace
 	}
+	if pf := os.Getenv("LSPROF"); pf != "" {
+		f, _ := os.Create(pf)
+		pprof.StartCPUProfile(f)
+		defer pprof.StopCPUProfile()
+	}
 	res, err := lockstep.Run(lockstep.Config{
 		Path:            fs.Arg(0),
 		Args:            fs.Args(),
@@ -59,10 +65,11 @@ func main() {
 		os.Exit(2)
 	}
 	fmt.Fprintf(os.Stderr, "lockstep: %s\n", res)
+	fmt.Fprintln(os.Stderr, lockstep.DbgStats())
 	switch res.End {
 	case lockstep.EndDiff:
-		os.Exit(1)
+		return
 	case lockstep.EndStop:
-		os.Exit(3)
+		return
 	}
 }

@@ -2,9 +2,11 @@ package cpu
 
 import "golang.org/x/arch/x86/x86asm"
 
-// The processor guestrun presents: a Nehalem-class Intel core (SSE4.2 and
-// POPCNT, no AVX or XSAVE) that also has LZCNT. Every feature bit set here
-// is implemented by the interpreter; CPUID is the one place that says so.
+// The processor guestrun presents: a Nehalem-class Intel core (SSE4.2,
+// POPCNT, PCLMULQDQ; no AVX, XSAVE, AES, BMI, MOVBE, RDRAND or FSGSBASE)
+// that also has LZCNT and PREFETCHW. Every feature bit set here is
+// implemented by the interpreter; CPUID is the one place that says so, and
+// the lockstep checker reads it through CPUID.
 
 func init() {
 	defSel(unlocked(fixed(opCpuid)), x86asm.CPUID)
@@ -20,14 +22,15 @@ const (
 	cpuidMaxExt   = 0x80000008
 
 	// Leaf 1 EDX.
-	cpuidFPU  = 1 << 0
-	cpuidTSC  = 1 << 4
-	cpuidCX8  = 1 << 8
-	cpuidCMOV = 1 << 15
-	cpuidMMX  = 1 << 23
-	cpuidFXSR = 1 << 24
-	cpuidSSE  = 1 << 25
-	cpuidSSE2 = 1 << 26
+	cpuidFPU   = 1 << 0
+	cpuidTSC   = 1 << 4
+	cpuidCX8   = 1 << 8
+	cpuidCMOV  = 1 << 15
+	cpuidCLFSH = 1 << 19
+	cpuidMMX   = 1 << 23
+	cpuidFXSR  = 1 << 24
+	cpuidSSE   = 1 << 25
+	cpuidSSE2  = 1 << 26
 
 	// Leaf 1 ECX.
 	cpuidSSE3      = 1 << 0
@@ -42,11 +45,13 @@ const (
 	cpuidERMS = 1 << 9
 
 	// Leaf 0x80000001 ECX and EDX.
-	cpuidLAHF    = 1 << 0
-	cpuidABM     = 1 << 5
-	cpuidSYSCALL = 1 << 11
-	cpuidNX      = 1 << 20
-	cpuidLM      = 1 << 29
+	cpuidLAHF      = 1 << 0
+	cpuidABM       = 1 << 5
+	cpuidPREFETCHW = 1 << 8
+	cpuidSYSCALL   = 1 << 11
+	cpuidNX        = 1 << 20
+	cpuidRDTSCP    = 1 << 27
+	cpuidLM        = 1 << 29
 )
 
 // cpuBrand is the 48-byte brand string of leaves 0x80000002..4.
@@ -83,7 +88,7 @@ func CPUID(leaf, subleaf uint32) (eax, ebx, ecx, edx uint32) {
 		// logical processor.
 		return 0x000106e5, 0x00010800,
 			cpuidSSE3 | cpuidPCLMULQDQ | cpuidSSSE3 | cpuidCX16 | cpuidSSE41 | cpuidSSE42 | cpuidPOPCNT,
-			cpuidFPU | cpuidTSC | cpuidCX8 | cpuidCMOV | cpuidMMX | cpuidFXSR | cpuidSSE | cpuidSSE2
+			cpuidFPU | cpuidTSC | cpuidCX8 | cpuidCMOV | cpuidCLFSH | cpuidMMX | cpuidFXSR | cpuidSSE | cpuidSSE2
 	case 2:
 		// One round; descriptor 0xff: use leaf 4.
 		return 0x0000ff01, 0, 0, 0
@@ -106,7 +111,7 @@ func CPUID(leaf, subleaf uint32) (eax, ebx, ecx, edx uint32) {
 	case 0x80000000:
 		return cpuidMaxExt, 0, 0, 0
 	case 0x80000001:
-		return 0, 0, cpuidLAHF | cpuidABM, cpuidSYSCALL | cpuidNX | cpuidLM
+		return 0, 0, cpuidLAHF | cpuidABM | cpuidPREFETCHW, cpuidSYSCALL | cpuidNX | cpuidRDTSCP | cpuidLM
 	case 0x80000002, 0x80000003, 0x80000004:
 		p := cpuBrand[16*(leaf-0x80000002):]
 		w := func(i int) uint32 {

@@ -34,7 +34,7 @@ func TestCPUIDFeatures(t *testing.T) {
 	}{
 		{"FPU", edx, 0, true}, {"TSC", edx, 4, true}, {"CX8", edx, 8, true}, {"CMOV", edx, 15, true},
 		{"MMX", edx, 23, true}, {"FXSR", edx, 24, true}, {"SSE", edx, 25, true}, {"SSE2", edx, 26, true},
-		{"HTT", edx, 28, false}, {"CLFSH", edx, 19, false},
+		{"HTT", edx, 28, false}, {"CLFSH", edx, 19, true},
 		{"SSE3", ecx, 0, true}, {"PCLMULQDQ", ecx, 1, true}, {"SSSE3", ecx, 9, true}, {"FMA", ecx, 12, false},
 		{"CX16", ecx, 13, true}, {"SSE4.1", ecx, 19, true}, {"SSE4.2", ecx, 20, true}, {"MOVBE", ecx, 22, false},
 		{"POPCNT", ecx, 23, true}, {"AES", ecx, 25, false}, {"XSAVE", ecx, 26, false}, {"OSXSAVE", ecx, 27, false},
@@ -55,7 +55,7 @@ func TestCPUIDFeatures(t *testing.T) {
 		t.Errorf("max extended leaf %#x", a)
 	}
 	_, _, ecx, edx = CPUID(0x80000001, 0)
-	if ecx != 1|1<<5 || edx != 1<<11|1<<20|1<<29 {
+	if ecx != 1|1<<5|1<<8 || edx != 1<<11|1<<20|1<<27|1<<29 {
 		t.Errorf("leaf 0x80000001: ecx %#x edx %#x", ecx, edx)
 	}
 	if a, _, _, _ := CPUID(0x80000008, 0); a&0xffff != 0x3030 {

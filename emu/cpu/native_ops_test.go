@@ -24,8 +24,8 @@ func sizePrefix(n int) string {
 	return ""
 }
 
-// ops8 gives the byte-sized opcode for an opcode whose low bit selects
-// 16/32/64-bit operands.
+// opFor encodes the prefix and opcode of an n-byte form of op, an opcode
+// whose low bit selects 16/32/64-bit operands over byte ones.
 func opFor(n int, op byte) string {
 	if n == 1 {
 		op &^= 1
@@ -255,18 +255,15 @@ func TestNativeMove(t *testing.T) {
 				s.R[RAX] = s.R[RDX]
 			}
 		}
+		op := byte(0xb1)
+		if n == 1 {
+			op = 0xb0
+		}
 		cs = append(cs,
-			ncase{code: opFor(n, 0xb1)[:len(opFor(n, 0xb1))-3] + fmt.Sprintf("0f %02x ca", 0xb1&^boolByte(n == 1)), fix: eq},
-			ncase{code: opFor(n, 0xc1)[:len(opFor(n, 0xc1))-3] + fmt.Sprintf("0f %02x ca", 0xc1&^boolByte(n == 1))})
+			ncase{code: sizePrefix(n) + fmt.Sprintf("0f %02x ca", op), fix: eq},
+			ncase{code: sizePrefix(n) + fmt.Sprintf("0f %02x ca", op+0x10)}) // XADD
 	}
 	checkNative(t, cs, 120)
-}
-
-func boolByte(b bool) byte {
-	if b {
-		return 1
-	}
-	return 0
 }
 
 // TestNativePopf checks which RFLAGS bits POPF may change in user mode.

@@ -96,14 +96,14 @@ func (c *CPU) i2f64(i int64) uint64 {
 	if i == 0 {
 		return 0
 	}
-	return c.pack(&fmt64, nearVal(i2f(i)), 0)
+	return c.packFP(&fmt64, nearVal(i2f(i)), 0)
 }
 
 func (c *CPU) i2f32(i int64) uint32 {
 	if i == 0 {
 		return 0
 	}
-	return uint32(c.pack(&fmt32, nearVal(i2f(i)), 0))
+	return uint32(c.packFP(&fmt32, nearVal(i2f(i)), 0))
 }
 
 // s2d widens a single to double; a NaN keeps its payload.
@@ -140,9 +140,9 @@ func (c *CPU) d2s(b uint64) uint32 {
 	}
 	x := asF64(b)
 	if x == 0 || math.IsInf(x, 0) {
-		return uint32(c.pack(&fmt32, exactVal(x), fl))
+		return uint32(c.packFP(&fmt32, exactVal(x), fl))
 	}
-	return uint32(c.pack(&fmt32, nearVal(x, 0), fl))
+	return uint32(c.packFP(&fmt32, nearVal(x, 0), fl))
 }
 
 // CVTSI2SD/SS xmm, r/m32 or r/m64: only the low lane changes.

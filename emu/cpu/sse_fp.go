@@ -11,15 +11,17 @@ import (
 // An operation on finite nonzero operands is reduced to an exact magnitude
 // p·2^e, where p is a double rounded to nearest and rp the sign of the
 // remaining error, both obtained with error-free transformations (TwoSum,
-// FMA on frexp-normalised operands). pack rounds that magnitude to single
+// FMA on frexp-normalised operands). packFP rounds that magnitude to single
 // or double precision in the MXCSR rounding mode, with the overflow and
 // underflow thresholds, tininess after rounding (as x86 detects it) and
 // the denormal grid. Single-precision operations are computed in double,
-// which never overflows or underflows for them, and rounded once by pack.
+// which never overflows or underflows for them, and rounded once by packFP.
 //
 // MXCSR: all six exception flags are set as hardware sets them, DAZ and FZ
 // are honoured. Exceptions are always treated as masked: an unmasked
-// exception does not raise SIGFPE.
+// exception does not raise SIGFPE. The one deliberate difference from
+// hardware is RCPxS/RSQRTxS, whose approximations differ between processor
+// models anyway; these return the correctly rounded value.
 
 // MXCSR bits.
 const (
@@ -160,9 +162,9 @@ func nearVal(v float64, r int) fpVal {
 	return fpVal{neg: v < 0, p: math.Abs(v), rp: r * fsign(v)}
 }
 
-// twoSum returns x+y to nearest and the sign of its rounding error (exact
+// sseTwoSum returns x+y to nearest and the sign of its rounding error (exact
 // unless the sum overflows).
-func twoSum(x, y float64) (float64, int) {
+func sseTwoSum(x, y float64) (float64, int) {
 	s := x + y
 	bb := s - x
 	return s, fsign((x - (s - bb)) + (y - bb))
@@ -181,13 +183,13 @@ func sseCompute(op fpOp, x, y float64) (r fpVal, fl uint32, ok bool) {
 		if math.IsInf(x, 0) && math.IsInf(y, 0) && x != y {
 			return r, mxIE, false
 		}
-		s, e := twoSum(x, y)
+		s, e := sseTwoSum(x, y)
 		switch {
 		case inf || s == 0 && e == 0:
 			return exactVal(s), 0, true
 		case math.IsInf(s, 0):
 			// Overflow: the halved sum is exact in range.
-			s, e = twoSum(x/2, y/2)
+			s, e = sseTwoSum(x/2, y/2)
 			r = nearVal(s, e)
 			r.e = 1
 			return r, 0, true
@@ -282,9 +284,9 @@ func roundGrid(t float64, rt, dir int) (float64, bool) {
 	return n, true
 }
 
-// pack rounds r to format f in the MXCSR rounding mode, applies FZ, adds
+// packFP rounds r to format f in the MXCSR rounding mode, applies FZ, adds
 // the resulting flags to fl, records them and returns the bits.
-func (c *CPU) pack(f *fpFormat, r fpVal, fl uint32) uint64 {
+func (c *CPU) packFP(f *fpFormat, r fpVal, fl uint32) uint64 {
 	m := c.MXCSR
 	var b uint64
 	if r.exact {
@@ -382,7 +384,7 @@ func (c *CPU) arith64(op fpOp, a, b uint64) uint64 {
 	if op <= fpSub {
 		r = zeroSum(r, m, x, y)
 	}
-	return c.pack(&fmt64, r, fl)
+	return c.packFP(&fmt64, r, fl)
 }
 
 func (c *CPU) arith32(op fpOp, a, b uint32) uint32 {
@@ -411,7 +413,7 @@ func (c *CPU) arith32(op fpOp, a, b uint32) uint32 {
 	if op <= fpSub {
 		r = zeroSum(r, m, x, y)
 	}
-	return uint32(c.pack(&fmt32, r, fl))
+	return uint32(c.packFP(&fmt32, r, fl))
 }
 
 // Scalar operations. The fast paths cover round-to-nearest without DAZ or
@@ -436,10 +438,10 @@ func (c *CPU) inexactIf(e bool) {
 	}
 }
 
-func add64(c *CPU, a, b uint64) uint64 {
+func sseAdd64(c *CPU, a, b uint64) uint64 {
 	if c.fastFP() && normal64(a) && normal64(b) {
 		x, y := asF64(a), asF64(b)
-		if s, e := twoSum(x, y); normal64(math.Float64bits(s)) && !math.IsInf(s-x, 0) {
+		if s, e := sseTwoSum(x, y); normal64(math.Float64bits(s)) && !math.IsInf(s-x, 0) {
 			c.inexactIf(e != 0)
 			return math.Float64bits(s)
 		}
@@ -447,10 +449,10 @@ func add64(c *CPU, a, b uint64) uint64 {
 	return c.arith64(fpAdd, a, b)
 }
 
-func sub64(c *CPU, a, b uint64) uint64 {
+func sseSub64(c *CPU, a, b uint64) uint64 {
 	if c.fastFP() && normal64(a) && normal64(b) {
 		x, y := asF64(a), -asF64(b)
-		if s, e := twoSum(x, y); normal64(math.Float64bits(s)) && !math.IsInf(s-x, 0) {
+		if s, e := sseTwoSum(x, y); normal64(math.Float64bits(s)) && !math.IsInf(s-x, 0) {
 			c.inexactIf(e != 0)
 			return math.Float64bits(s)
 		}
@@ -458,7 +460,7 @@ func sub64(c *CPU, a, b uint64) uint64 {
 	return c.arith64(fpSub, a, b)
 }
 
-func mul64(c *CPU, a, b uint64) uint64 {
+func sseMul64(c *CPU, a, b uint64) uint64 {
 	if c.fastFP() && normal64(a) && normal64(b) {
 		x, y := asF64(a), asF64(b)
 		p := x * y
@@ -472,7 +474,7 @@ func mul64(c *CPU, a, b uint64) uint64 {
 	return c.arith64(fpMul, a, b)
 }
 
-func div64(c *CPU, a, b uint64) uint64 {
+func sseDiv64(c *CPU, a, b uint64) uint64 {
 	if c.fastFP() && normal64(a) && normal64(b) && roomy64(a) {
 		x, y := asF64(a), asF64(b)
 		q := x / y
@@ -486,7 +488,7 @@ func div64(c *CPU, a, b uint64) uint64 {
 	return c.arith64(fpDiv, a, b)
 }
 
-func sqrt64(c *CPU, _, b uint64) uint64 {
+func sseSqrt64(c *CPU, _, b uint64) uint64 {
 	if c.fastFP() && normal64(b) && roomy64(b) && b&sign64 == 0 {
 		y := asF64(b)
 		s := math.Sqrt(y)
@@ -501,12 +503,12 @@ func sqrt64(c *CPU, _, b uint64) uint64 {
 // The single-precision fast paths check PE in double, where sums, products
 // and remainders of singles are exact.
 
-func add32(c *CPU, a, b uint32) uint32 {
+func sseAdd32(c *CPU, a, b uint32) uint32 {
 	if c.fastFP() && normal32(a) && normal32(b) {
 		x, y := asF32(a), asF32(b)
 		if r := math.Float32bits(x + y); normal32(r) {
 			if c.MXCSR&mxPE == 0 {
-				s, e := twoSum(float64(x), float64(y))
+				s, e := sseTwoSum(float64(x), float64(y))
 				c.inexactIf(e != 0 || s != float64(asF32(r)))
 			}
 			return r
@@ -515,12 +517,12 @@ func add32(c *CPU, a, b uint32) uint32 {
 	return c.arith32(fpAdd, a, b)
 }
 
-func sub32(c *CPU, a, b uint32) uint32 {
+func sseSub32(c *CPU, a, b uint32) uint32 {
 	if c.fastFP() && normal32(a) && normal32(b) {
 		x, y := asF32(a), asF32(b)
 		if r := math.Float32bits(x - y); normal32(r) {
 			if c.MXCSR&mxPE == 0 {
-				s, e := twoSum(float64(x), -float64(y))
+				s, e := sseTwoSum(float64(x), -float64(y))
 				c.inexactIf(e != 0 || s != float64(asF32(r)))
 			}
 			return r
@@ -529,7 +531,7 @@ func sub32(c *CPU, a, b uint32) uint32 {
 	return c.arith32(fpSub, a, b)
 }
 
-func mul32(c *CPU, a, b uint32) uint32 {
+func sseMul32(c *CPU, a, b uint32) uint32 {
 	if c.fastFP() && normal32(a) && normal32(b) {
 		x, y := asF32(a), asF32(b)
 		if r := math.Float32bits(x * y); normal32(r) && roomy32(r) {
@@ -542,7 +544,7 @@ func mul32(c *CPU, a, b uint32) uint32 {
 	return c.arith32(fpMul, a, b)
 }
 
-func div32(c *CPU, a, b uint32) uint32 {
+func sseDiv32(c *CPU, a, b uint32) uint32 {
 	if c.fastFP() && normal32(a) && normal32(b) {
 		x, y := asF32(a), asF32(b)
 		if r := math.Float32bits(x / y); normal32(r) && roomy32(r) {
@@ -556,7 +558,7 @@ func div32(c *CPU, a, b uint32) uint32 {
 	return c.arith32(fpDiv, a, b)
 }
 
-func sqrt32(c *CPU, _, b uint32) uint32 {
+func sseSqrt32(c *CPU, _, b uint32) uint32 {
 	if c.fastFP() && normal32(b) && b&sign32 == 0 {
 		y := float64(asF32(b))
 		r := float32(math.Sqrt(y))
@@ -570,7 +572,7 @@ func sqrt32(c *CPU, _, b uint32) uint32 {
 
 // MIN and MAX return the second operand when either is a NaN (signalling
 // IE even for a QNaN) or both are zeros.
-func min64(c *CPU, a, b uint64) uint64 {
+func sseMin64(c *CPU, a, b uint64) uint64 {
 	a, b = c.minmaxIn64(a, b)
 	if !isNaN64(a) && !isNaN64(b) && asF64(a) < asF64(b) {
 		return a
@@ -578,7 +580,7 @@ func min64(c *CPU, a, b uint64) uint64 {
 	return b
 }
 
-func max64(c *CPU, a, b uint64) uint64 {
+func sseMax64(c *CPU, a, b uint64) uint64 {
 	a, b = c.minmaxIn64(a, b)
 	if !isNaN64(a) && !isNaN64(b) && asF64(a) > asF64(b) {
 		return a
@@ -586,7 +588,7 @@ func max64(c *CPU, a, b uint64) uint64 {
 	return b
 }
 
-func min32(c *CPU, a, b uint32) uint32 {
+func sseMin32(c *CPU, a, b uint32) uint32 {
 	a, b = c.minmaxIn32(a, b)
 	if !isNaN32(a) && !isNaN32(b) && asF32(a) < asF32(b) {
 		return a
@@ -594,7 +596,7 @@ func min32(c *CPU, a, b uint32) uint32 {
 	return b
 }
 
-func max32(c *CPU, a, b uint32) uint32 {
+func sseMax32(c *CPU, a, b uint32) uint32 {
 	a, b = c.minmaxIn32(a, b)
 	if !isNaN32(a) && !isNaN32(b) && asF32(a) > asF32(b) {
 		return a
@@ -811,38 +813,38 @@ func selXXMI(h handler) func(in *Inst) handler {
 }
 
 func init() {
-	defSD(add64, x86asm.ADDSD)
-	defSD(sub64, x86asm.SUBSD)
-	defSD(mul64, x86asm.MULSD)
-	defSD(div64, x86asm.DIVSD)
-	defSD(sqrt64, x86asm.SQRTSD)
-	defSD(min64, x86asm.MINSD)
-	defSD(max64, x86asm.MAXSD)
-	defSS(add32, x86asm.ADDSS)
-	defSS(sub32, x86asm.SUBSS)
-	defSS(mul32, x86asm.MULSS)
-	defSS(div32, x86asm.DIVSS)
-	defSS(sqrt32, x86asm.SQRTSS)
-	defSS(min32, x86asm.MINSS)
-	defSS(max32, x86asm.MAXSS)
-	defSS(rcp32, x86asm.RCPSS)
-	defSS(rsqrt32, x86asm.RSQRTSS)
-	defPD(add64, x86asm.ADDPD)
-	defPD(sub64, x86asm.SUBPD)
-	defPD(mul64, x86asm.MULPD)
-	defPD(div64, x86asm.DIVPD)
-	defPD(sqrt64, x86asm.SQRTPD)
-	defPD(min64, x86asm.MINPD)
-	defPD(max64, x86asm.MAXPD)
-	defPS(add32, x86asm.ADDPS)
-	defPS(sub32, x86asm.SUBPS)
-	defPS(mul32, x86asm.MULPS)
-	defPS(div32, x86asm.DIVPS)
-	defPS(sqrt32, x86asm.SQRTPS)
-	defPS(min32, x86asm.MINPS)
-	defPS(max32, x86asm.MAXPS)
-	defPS(rcp32, x86asm.RCPPS)
-	defPS(rsqrt32, x86asm.RSQRTPS)
+	defSD(sseAdd64, x86asm.ADDSD)
+	defSD(sseSub64, x86asm.SUBSD)
+	defSD(sseMul64, x86asm.MULSD)
+	defSD(sseDiv64, x86asm.DIVSD)
+	defSD(sseSqrt64, x86asm.SQRTSD)
+	defSD(sseMin64, x86asm.MINSD)
+	defSD(sseMax64, x86asm.MAXSD)
+	defSS(sseAdd32, x86asm.ADDSS)
+	defSS(sseSub32, x86asm.SUBSS)
+	defSS(sseMul32, x86asm.MULSS)
+	defSS(sseDiv32, x86asm.DIVSS)
+	defSS(sseSqrt32, x86asm.SQRTSS)
+	defSS(sseMin32, x86asm.MINSS)
+	defSS(sseMax32, x86asm.MAXSS)
+	defSS(sseRcp32, x86asm.RCPSS)
+	defSS(sseRsqrt32, x86asm.RSQRTSS)
+	defPD(sseAdd64, x86asm.ADDPD)
+	defPD(sseSub64, x86asm.SUBPD)
+	defPD(sseMul64, x86asm.MULPD)
+	defPD(sseDiv64, x86asm.DIVPD)
+	defPD(sseSqrt64, x86asm.SQRTPD)
+	defPD(sseMin64, x86asm.MINPD)
+	defPD(sseMax64, x86asm.MAXPD)
+	defPS(sseAdd32, x86asm.ADDPS)
+	defPS(sseSub32, x86asm.SUBPS)
+	defPS(sseMul32, x86asm.MULPS)
+	defPS(sseDiv32, x86asm.DIVPS)
+	defPS(sseSqrt32, x86asm.SQRTPS)
+	defPS(sseMin32, x86asm.MINPS)
+	defPS(sseMax32, x86asm.MAXPS)
+	defPS(sseRcp32, x86asm.RCPPS)
+	defPS(sseRsqrt32, x86asm.RSQRTPS)
 
 	defX(pand, mmxNo, x86asm.ANDPS, x86asm.ANDPD)
 	defX(pandn, mmxNo, x86asm.ANDNPS, x86asm.ANDNPD)
@@ -963,8 +965,8 @@ func opHaddps(c *CPU, in *Inst) {
 	a, b := d.u32(), s.u32()
 	var r XMM
 	o := r.u32()
-	o[0], o[1] = add32(c, a[0], a[1]), add32(c, a[2], a[3])
-	o[2], o[3] = add32(c, b[0], b[1]), add32(c, b[2], b[3])
+	o[0], o[1] = sseAdd32(c, a[0], a[1]), sseAdd32(c, a[2], a[3])
+	o[2], o[3] = sseAdd32(c, b[0], b[1]), sseAdd32(c, b[2], b[3])
 	c.X[in.args[0].reg] = r
 }
 
@@ -974,43 +976,43 @@ func opHsubps(c *CPU, in *Inst) {
 	a, b := d.u32(), s.u32()
 	var r XMM
 	o := r.u32()
-	o[0], o[1] = sub32(c, a[0], a[1]), sub32(c, a[2], a[3])
-	o[2], o[3] = sub32(c, b[0], b[1]), sub32(c, b[2], b[3])
+	o[0], o[1] = sseSub32(c, a[0], a[1]), sseSub32(c, a[2], a[3])
+	o[2], o[3] = sseSub32(c, b[0], b[1]), sseSub32(c, b[2], b[3])
 	c.X[in.args[0].reg] = r
 }
 
 func opHaddpd(c *CPU, in *Inst) {
 	s := c.xsrc(in)
 	d := &c.X[in.args[0].reg]
-	*d = XMM{add64(c, d[0], d[1]), add64(c, s[0], s[1])}
+	*d = XMM{sseAdd64(c, d[0], d[1]), sseAdd64(c, s[0], s[1])}
 }
 
 func opHsubpd(c *CPU, in *Inst) {
 	s := c.xsrc(in)
 	d := &c.X[in.args[0].reg]
-	*d = XMM{sub64(c, d[0], d[1]), sub64(c, s[0], s[1])}
+	*d = XMM{sseSub64(c, d[0], d[1]), sseSub64(c, s[0], s[1])}
 }
 
 func opAddsubps(c *CPU, in *Inst) {
 	s := c.xsrc(in)
 	d := c.X[in.args[0].reg]
 	a, b := d.u32(), s.u32()
-	a[0], a[1] = sub32(c, a[0], b[0]), add32(c, a[1], b[1])
-	a[2], a[3] = sub32(c, a[2], b[2]), add32(c, a[3], b[3])
+	a[0], a[1] = sseSub32(c, a[0], b[0]), sseAdd32(c, a[1], b[1])
+	a[2], a[3] = sseSub32(c, a[2], b[2]), sseAdd32(c, a[3], b[3])
 	c.X[in.args[0].reg] = d
 }
 
 func opAddsubpd(c *CPU, in *Inst) {
 	s := c.xsrc(in)
 	d := &c.X[in.args[0].reg]
-	*d = XMM{sub64(c, d[0], s[0]), add64(c, d[1], s[1])}
+	*d = XMM{sseSub64(c, d[0], s[0]), sseAdd64(c, d[1], s[1])}
 }
 
-// rcp32 and rsqrt32 are the approximate reciprocals. Hardware results
+// sseRcp32 and sseRsqrt32 are the approximate reciprocals. Hardware results
 // differ between implementations (within 1.5*2^-12 relative error); these
 // return the correctly rounded value, a denormal operand counts as zero and
 // a tiny reciprocal is flushed to zero. No flags are raised.
-func rcp32(_ *CPU, _, b uint32) uint32 {
+func sseRcp32(_ *CPU, _, b uint32) uint32 {
 	switch {
 	case isNaN32(b):
 		return b | quiet32
@@ -1024,7 +1026,7 @@ func rcp32(_ *CPU, _, b uint32) uint32 {
 	return r
 }
 
-func rsqrt32(_ *CPU, _, b uint32) uint32 {
+func sseRsqrt32(_ *CPU, _, b uint32) uint32 {
 	switch {
 	case isNaN32(b):
 		return b | quiet32
@@ -1125,10 +1127,10 @@ func opDpps(c *CPU, in *Inst) {
 	var p [4]uint32
 	for i := range p {
 		if imm>>(4+i)&1 != 0 {
-			p[i] = mul32(c, a[i], b[i])
+			p[i] = sseMul32(c, a[i], b[i])
 		}
 	}
-	sum := add32(c, add32(c, p[0], p[1]), add32(c, p[2], p[3]))
+	sum := sseAdd32(c, sseAdd32(c, p[0], p[1]), sseAdd32(c, p[2], p[3]))
 	var r XMM
 	o := r.u32()
 	for i := range o {
@@ -1146,10 +1148,10 @@ func opDppd(c *CPU, in *Inst) {
 	var p [2]uint64
 	for i := range p {
 		if imm>>(4+i)&1 != 0 {
-			p[i] = mul64(c, d[i], s[i])
+			p[i] = sseMul64(c, d[i], s[i])
 		}
 	}
-	sum := add64(c, p[0], p[1])
+	sum := sseAdd64(c, p[0], p[1])
 	var r XMM
 	for i := range r {
 		if imm>>i&1 != 0 {

@@ -253,10 +253,20 @@ func TestFXSaveRestore(t *testing.T) {
 	}
 }
 
-func TestSSEVEXUndefined(t *testing.T) {
+// AVX (not advertised), LOCK on SSE, and register forms that exist only
+// with memory are #UD.
+func TestSSEUndefined(t *testing.T) {
 	e := newEnv(t)
-	if k := e.step("c5e858cb"); k != StopFault || e.c.Fault.Sig != int(unix.SIGILL) {
-		t.Errorf("vaddps: %v %+v", k, e.c.Fault)
+	for _, code := range []string{
+		"c5e858cb",   // vaddps xmm1, xmm2, xmm3
+		"f0660ffcca", // lock paddb xmm1, xmm2
+		"660f12c1",   // movlpd xmm0, xmm1
+		"0f2bc1",     // movntps xmm0, xmm1
+		"660f38dcca", // aesenc (AES-NI not advertised)
+	} {
+		if k := e.step(code); k != StopFault || e.c.Fault.Sig != int(unix.SIGILL) {
+			t.Errorf("%s: %v %+v", code, k, e.c.Fault)
+		}
 	}
 }
 

@@ -112,13 +112,13 @@ func init() {
 	defSSE(selMovdq, x86asm.MOVD, x86asm.MOVQ)
 	defSSE(selMovLo, x86asm.MOVLPS, x86asm.MOVLPD)
 	defSSE(selMovHi, x86asm.MOVHPS, x86asm.MOVHPD)
-	defSSE(xx(opMovhlps), x86asm.MOVHLPS)
-	defSSE(xx(opMovlhps), x86asm.MOVLHPS)
+	defSSE(selXX(opMovhlps), x86asm.MOVHLPS)
+	defSSE(selXX(opMovlhps), x86asm.MOVLHPS)
 	defSSE(selMovnti, x86asm.MOVNTI)
 	defSSE(selMovmsk(opMovmskps), x86asm.MOVMSKPS)
 	defSSE(selMovmsk(opMovmskpd), x86asm.MOVMSKPD)
 	defSSE(selPmovmskb, x86asm.PMOVMSKB)
-	defSSE(xx(opMaskmovdqu), x86asm.MASKMOVDQU)
+	defSSE(selXX(opMaskmovdqu), x86asm.MASKMOVDQU)
 	defSSE(selMaskmovq, x86asm.MASKMOVQ)
 	defSSE(selMovntq, x86asm.MOVNTQ)
 	defSSE(selMovq2dq, x86asm.MOVQ2DQ)
@@ -126,8 +126,8 @@ func init() {
 	defSSE(fixed(opEmms), x86asm.EMMS)
 }
 
-// xx selects h for the register-register form only.
-func xx(h handler) func(in *Inst) handler {
+// selXX selects h for the register-register form only.
+func selXX(h handler) func(in *Inst) handler {
 	return func(in *Inst) handler {
 		if isX(in, 0) && isX(in, 1) {
 			return h

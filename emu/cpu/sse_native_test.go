@@ -365,7 +365,7 @@ func sseIgnored(name string, i int) bool {
 }
 
 func TestSSENative(t *testing.T) {
-	iters := 300
+	iters := 200
 	if testing.Short() {
 		iters = 30
 	}

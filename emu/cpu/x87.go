@@ -43,9 +43,14 @@ func (f *FPU) Reset() {
 
 func (f *FPU) reset() { f.Reset() }
 
-// StatusWord returns the status word with TOP.
+// StatusWord returns the status word with TOP, and with ES and B set
+// exactly when an unmasked exception is pending.
 func (f *FPU) StatusWord() uint16 {
-	return f.Status&^fsTop | uint16(f.Top)<<11
+	sw := f.Status&^(fsTop|fsES|fsB) | uint16(f.Top)<<11
+	if f.Status&fsExc&^f.Control != 0 {
+		sw |= fsES | fsB
+	}
+	return sw
 }
 
 // setStatusWord loads a status word, TOP included. ES and B are recomputed
@@ -142,14 +147,13 @@ func (f *FPU) FXRestoreArea(b []byte) {
 	}
 }
 
-func (f *FPU) phys(i uint8) uint8     { return (f.Top + i) & 7 }
-func (f *FPU) isEmpty(p uint8) bool   { return f.Tag>>(2*p)&3 == 3 }
-func (f *FPU) setEmpty(p uint8)       { f.Tag |= 3 << (2 * p) }
-func (f *FPU) setValid(p uint8)       { f.Tag &^= 3 << (2 * p) }
-func (f *FPU) emptyST(i uint8) bool   { return f.isEmpty(f.phys(i)) }
-func (f *FPU) get(i uint8) F80        { return f.ST[f.phys(i)] }
-func (f *FPU) put(i uint8, v F80)     { p := f.phys(i); f.ST[p] = v; f.setValid(p) }
-func (f *FPU) masked(exc uint16) bool { return exc&^f.Control&fsExc == 0 }
+func (f *FPU) phys(i uint8) uint8   { return (f.Top + i) & 7 }
+func (f *FPU) isEmpty(p uint8) bool { return f.Tag>>(2*p)&3 == 3 }
+func (f *FPU) setEmpty(p uint8)     { f.Tag |= 3 << (2 * p) }
+func (f *FPU) setValid(p uint8)     { f.Tag &^= 3 << (2 * p) }
+func (f *FPU) emptyST(i uint8) bool { return f.isEmpty(f.phys(i)) }
+func (f *FPU) get(i uint8) F80      { return f.ST[f.phys(i)] }
+func (f *FPU) put(i uint8, v F80)   { p := f.phys(i); f.ST[p] = v; f.setValid(p) }
 
 // pop marks ST(0) empty and moves TOP up.
 func (f *FPU) pop() {
@@ -213,9 +217,11 @@ func (f *FPU) raise(exc uint16) bool {
 }
 
 // fwait raises a pending unmasked exception, as every waiting x87
-// instruction does before it executes.
+// instruction does before it executes. Like the hardware, it goes by the
+// exception flags and masks, not by ES, which code restoring a saved state
+// may have left stale.
 func (c *CPU) fwait(in *Inst) {
-	if c.FPU.Status&fsES != 0 {
+	if f := &c.FPU; f.Status&fsExc&^f.Control != 0 {
 		c.fpuFault(in)
 	}
 }

@@ -123,7 +123,6 @@ func signExp(neg bool, e int32) uint16 {
 func f80Zero(neg bool) F80          { return F80{Exp: signExp(neg, 0)} }
 func f80Inf(neg bool) F80           { return F80{Mant: intBit, Exp: signExp(neg, 0x7fff)} }
 func (x F80) withSign(neg bool) F80 { x.Exp = signExp(neg, int32(x.Exp&0x7fff)); return x }
-func (x F80) abs() F80              { x.Exp &= 0x7fff; return x }
 
 // pcBits returns the significand precision the control word selects for
 // the basic arithmetic operations. The reserved setting behaves as extended.

@@ -1,6 +1,7 @@
 package lockstep
 
 import (
+	"time"
 	"bytes"
 	"fmt"
 	"slices"
@@ -124,11 +125,14 @@ func (l *checker) block() bool {
 	if executed == 0 {
 		return false
 	}
+	dbgBlocks++; dbgBlockInsts += executed
 	bps := p.succ
 	if executed < len(p.insts) {
 		bps = []uint64{p.insts[executed].addr}
 	}
+	t0 := time.Now()
 	st, at, err := l.runTo(bps, p.insts[0].addr)
+	dbgRun += time.Since(t0)
 	if err != nil {
 		l.fail(err)
 		return true
@@ -138,6 +142,8 @@ func (l *checker) block() bool {
 	if at == 0 {
 		note = fmt.Sprintf("native %s before the end of the block", st)
 	} else {
+		t1 := time.Now()
+		defer func() { dbgCmp += time.Since(t1) }()
 		lines = l.compareRegs(nil)
 		fpLines, err := l.compareFP(fp)
 		if err != nil {
@@ -193,3 +199,7 @@ func (l *checker) block() bool {
 	}
 	return true
 }
+
+var dbgSteps, dbgBlocks, dbgBlockInsts int
+
+var dbgRun, dbgCmp, dbgCont time.Duration

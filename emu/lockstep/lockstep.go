@@ -275,6 +275,7 @@ func (l *checker) push(in *insn) {
 
 // stepOne runs one instruction on both sides and compares.
 func (l *checker) stepOne() {
+	dbgSteps++
 	c := l.g.c
 	in := l.decode(c.RIP)
 	l.g.save(&l.before)
@@ -478,7 +479,9 @@ func (l *checker) runTo(bps []uint64, start uint64) (stop, uint64, error) {
 		set++
 	}
 	l.running.Store(time.Now().UnixNano())
+	t2 := time.Now()
 	st, err := n.cont()
+	dbgCont += time.Since(t2)
 	l.running.Store(0)
 	for i := 0; i < set; i++ {
 		if werr := n.write(bps[i], saved[i:i+1]); werr != nil && err == nil {
