@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"guestrun/emu/dbg"
@@ -24,6 +25,8 @@ Options:
   -L prefix          look for the ELF interpreter under prefix (GUESTRUN_LD_PREFIX)
   -d item[,...]      enable debug logs; -d help lists them   (GUESTRUN_LOG)
   -D logfile         write debug logs to logfile             (GUESTRUN_LOG_FILENAME)
+  -g port            wait for gdb on 127.0.0.1:port before the first instruction (GUESTRUN_GDB)
+  -stats             at exit, print instructions, MIPS and syscall counts (GUESTRUN_STATS)
 
 The exit status is the guest's; a guest killed by a signal kills guestrun by it.
 `
@@ -34,6 +37,8 @@ type options struct {
 	env     []string
 	sysroot string
 	strace  bool
+	stats   bool
+	gdbPort int // -g: -1 when not debugging; 0 picks a free port
 	debug   dbg.Category
 	logFile string
 	done    bool // the options asked for something other than a run
@@ -42,7 +47,7 @@ type options struct {
 // parseArgs reads options as qemu-x86_64 does: they come before the program,
 // and GUESTRUN_* environment variables give defaults.
 func parseArgs(args, environ []string) (*options, error) {
-	o := &options{env: append([]string(nil), environ...)}
+	o := &options{env: append([]string(nil), environ...), gdbPort: -1}
 	getenv := func(k string) string {
 		for _, kv := range environ {
 			if v, ok := strings.CutPrefix(kv, k+"="); ok {
@@ -55,6 +60,14 @@ func parseArgs(args, environ []string) (*options, error) {
 	var sets, unsets []string
 	if v := getenv("GUESTRUN_STRACE"); v != "" {
 		o.strace = true
+	}
+	o.stats = getenv("GUESTRUN_STATS") != ""
+	if v := getenv("GUESTRUN_GDB"); v != "" {
+		p, err := parsePort(v)
+		if err != nil {
+			return nil, fmt.Errorf("GUESTRUN_GDB: %v", err)
+		}
+		o.gdbPort = p
 	}
 	o.sysroot = getenv("GUESTRUN_LD_PREFIX")
 	o.logFile = getenv("GUESTRUN_LOG_FILENAME")
@@ -104,6 +117,12 @@ func parseArgs(args, environ []string) (*options, error) {
 			return o, nil
 		case "-strace":
 			o.strace = true
+		case "-stats":
+			o.stats = true
+		case "-g":
+			if v, err = next(a); err == nil {
+				o.gdbPort, err = parsePort(v)
+			}
 		case "-E":
 			if v, err = next(a); err == nil {
 				sets = append(sets, v)
@@ -159,6 +178,15 @@ func parseArgs(args, environ []string) (*options, error) {
 		o.debug |= dbg.Strace
 	}
 	return o, nil
+}
+
+// parsePort reads -g's TCP port; 0 lets the system pick one.
+func parsePort(s string) (int, error) {
+	p, err := strconv.Atoi(s)
+	if err != nil || p < 0 || p > 65535 {
+		return 0, fmt.Errorf("bad gdb port %q", s)
+	}
+	return p, nil
 }
 
 func unsetEnv(env []string, k string) []string {

@@ -6,14 +6,18 @@
 package main
 
 import (
+	"encoding/binary"
 	"fmt"
+	"io"
 	"os"
+	"path/filepath"
 	"runtime"
 	"time"
 
 	"golang.org/x/sys/unix"
 
 	"guestrun/emu/dbg"
+	"guestrun/emu/gdbstub"
 	"guestrun/emu/loader"
 	"guestrun/emu/mem"
 	"guestrun/emu/syscall"
@@ -57,6 +61,10 @@ func run(opt *options) int {
 			if logw, err = os.OpenFile(opt.logFile, os.O_WRONLY|os.O_CREATE|os.O_TRUNC|os.O_APPEND|unix.O_CLOEXEC, 0o644); err != nil {
 				return
 			}
+		} else if fd, derr := unix.FcntlInt(2, unix.F_DUPFD_CLOEXEC, 0); derr == nil {
+			// Logs, -strace and -stats go on after the guest closes its
+			// stderr, as strace's do.
+			logw = os.NewFile(uintptr(fd), "stderr")
 		}
 		time.AfterFunc(time.Hour, func() {}).Stop()
 	})
@@ -75,10 +83,43 @@ func run(opt *options) int {
 	}
 	log.Printf(dbg.Exec, "exec: %s entry %#x sp %#x interp %q", img.Path, img.Entry, img.SP, img.Interp)
 	p := syscall.NewProcess(m, img, log)
-	if opt.strace {
-		p.Strace = syscall.NewStrace(log.Writer())
-	}
 	t := p.NewMainTask()
-	defer reportStats(t)
-	return t.Run()
+	if opt.strace {
+		st := syscall.NewStrace(log.Writer())
+		st.Execve(t, opt.prog, opt.argv, len(opt.env))
+		p.Strace = st
+	}
+	var stub *gdbstub.Stub
+	if opt.gdbPort >= 0 {
+		if stub, err = waitGDB(opt.gdbPort, t, logw); err != nil {
+			fmt.Fprintf(os.Stderr, "guestrun: gdb: %v\n", err)
+			return 1
+		}
+		p.Debugger = stub
+	}
+	status := t.Run()
+	if stub != nil {
+		stub.Exited(status)
+	}
+	if opt.stats {
+		reportStats(logw, p)
+	}
+	return status
+}
+
+// waitGDB listens on port (-g) and waits for gdb to connect before the
+// guest's first instruction.
+func waitGDB(port int, t *syscall.Task, w io.Writer) (*gdbstub.Stub, error) {
+	stub, err := gdbstub.Listen(port)
+	if err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(w, "guestrun: waiting for gdb on 127.0.0.1:%d\n", stub.Port())
+	img := t.P.Image
+	var auxv []byte
+	for _, v := range img.Auxv {
+		auxv = binary.LittleEndian.AppendUint64(auxv, v)
+	}
+	exe, _ := filepath.Abs(img.Path)
+	return stub, stub.Accept(gdbstub.Info{Pid: t.Tid, Exe: exe, Auxv: auxv})
 }

@@ -2,7 +2,7 @@ package main
 
 import (
 	"fmt"
-	"os"
+	"io"
 	"time"
 
 	"guestrun/emu/syscall"
@@ -11,14 +11,27 @@ import (
 // start is when guestrun started, for the wall time in the statistics.
 var start = time.Now()
 
-// reportStats prints what the interpreter did for the main thread when
-// GUESTRUN_STATS is set: the benchmark script computes guest MIPS from it.
-func reportStats(t *syscall.Task) {
-	if os.Getenv("GUESTRUN_STATS") == "" {
-		return
-	}
-	s := t.CPU.Stats
+// reportStats prints what the process did, for -stats (GUESTRUN_STATS): guest
+// instructions and MIPS over the wall time, how often a block was found
+// already decoded, and the syscalls by name. scripts/bench.sh reads the
+// first line.
+func reportStats(w io.Writer, p *syscall.Process) {
+	s := p.Stats()
 	sec := time.Since(start).Seconds()
-	fmt.Fprintf(os.Stderr, "guestrun: stats: insts %d blocks %d decoded %d seconds %.3f mips %.1f\n",
-		s.Insts, s.Blocks, s.BlockMisses, sec, float64(s.Insts)/sec/1e6)
+	c := s.CPU
+	fmt.Fprintf(w, "guestrun: stats: insts %d blocks %d decoded %d seconds %.3f mips %.1f\n",
+		c.Insts, c.Blocks, c.BlockMisses, sec, float64(c.Insts)/sec/1e6)
+	hit := 0.0
+	if c.Blocks > 0 {
+		hit = 100 * float64(c.Blocks-min(c.BlockMisses, c.Blocks)) / float64(c.Blocks)
+	}
+	fmt.Fprintf(w, "guestrun: stats: decoded-cache hit rate %.2f%% (%d blocks run, %d decoded)\n", hit, c.Blocks, c.BlockMisses)
+	var total uint64
+	for _, n := range s.Calls {
+		total += n.Count
+	}
+	fmt.Fprintf(w, "guestrun: stats: syscalls %d\n", total)
+	for _, n := range s.Calls {
+		fmt.Fprintf(w, "guestrun: stats: %10d %s\n", n.Count, n.Name)
+	}
 }

@@ -13,11 +13,17 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"runtime/pprof"
+	"runtime"
 
 	"guestrun/emu/dbg"
 	"guestrun/emu/lockstep"
 )
+
+func init() {
+	// Keep the checker's goroutine off the main thread, which Go cannot
+	// end when a goroutine locked to it returns.
+	runtime.LockOSThread()
+}
 
 func main() {
 	fs := flag.NewFlagSet("lockstep", flag.ExitOnError)
@@ -42,11 +48,6 @@ func main() {
 	if *strace {
 		mask = dbg.Strace
 	}
-	if pf := os.Getenv("LSPROF"); pf != "" {
-		f, _ := os.Create(pf)
-		pprof.StartCPUProfile(f)
-		defer pprof.StopCPUProfile()
-	}
 	res, err := lockstep.Run(lockstep.Config{
 		Path:            fs.Arg(0),
 		Args:            fs.Args(),
@@ -65,11 +66,10 @@ func main() {
 		os.Exit(2)
 	}
 	fmt.Fprintf(os.Stderr, "lockstep: %s\n", res)
-	fmt.Fprintln(os.Stderr, lockstep.DbgStats())
 	switch res.End {
 	case lockstep.EndDiff:
-		return
+		os.Exit(1)
 	case lockstep.EndStop:
-		return
+		os.Exit(3)
 	}
 }

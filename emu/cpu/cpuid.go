@@ -5,8 +5,8 @@ import "golang.org/x/arch/x86/x86asm"
 // The processor guestrun presents: a Nehalem-class Intel core (SSE4.2,
 // POPCNT, PCLMULQDQ; no AVX, XSAVE, AES, BMI, MOVBE, RDRAND or FSGSBASE)
 // that also has LZCNT and PREFETCHW. Every feature bit set here is
-// implemented by the interpreter; CPUID is the one place that says so, and
-// the lockstep checker reads it through CPUID.
+// implemented by the interpreter. The table lives in CPUID alone, exported
+// for the lockstep checker.
 
 func init() {
 	defSel(unlocked(fixed(opCpuid)), x86asm.CPUID)

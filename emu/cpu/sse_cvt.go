@@ -93,17 +93,19 @@ func i2f(i int64) (float64, int) {
 }
 
 func (c *CPU) i2f64(i int64) uint64 {
-	if i == 0 {
-		return 0
+	v, r := i2f(i)
+	if r == 0 {
+		return math.Float64bits(v)
 	}
-	return c.packFP(&fmt64, nearVal(i2f(i)), 0)
+	return c.packFP(&fmt64, nearVal(v, r), 0)
 }
 
 func (c *CPU) i2f32(i int64) uint32 {
-	if i == 0 {
-		return 0
+	v, r := i2f(i)
+	if f := float32(v); r == 0 && float64(f) == v {
+		return math.Float32bits(f)
 	}
-	return uint32(c.packFP(&fmt32, nearVal(i2f(i)), 0))
+	return uint32(c.packFP(&fmt32, nearVal(v, r), 0))
 }
 
 // s2d widens a single to double; a NaN keeps its payload.

@@ -162,12 +162,15 @@ func nearVal(v float64, r int) fpVal {
 	return fpVal{neg: v < 0, p: math.Abs(v), rp: r * fsign(v)}
 }
 
-// sseTwoSum returns x+y to nearest and the sign of its rounding error (exact
-// unless the sum overflows).
+// sseTwoSum returns x+y to nearest and the sign of its rounding error
+// (Fast2Sum on the operands ordered by magnitude, so that no intermediate
+// overflows; exact unless the sum itself overflows).
 func sseTwoSum(x, y float64) (float64, int) {
+	if math.Abs(x) < math.Abs(y) {
+		x, y = y, x
+	}
 	s := x + y
-	bb := s - x
-	return s, fsign((x - (s - bb)) + (y - bb))
+	return s, fsign(y - (s - x))
 }
 
 // sseCompute evaluates x op y for operands that are not NaNs. It returns
@@ -441,7 +444,7 @@ func (c *CPU) inexactIf(e bool) {
 func sseAdd64(c *CPU, a, b uint64) uint64 {
 	if c.fastFP() && normal64(a) && normal64(b) {
 		x, y := asF64(a), asF64(b)
-		if s, e := sseTwoSum(x, y); normal64(math.Float64bits(s)) && !math.IsInf(s-x, 0) {
+		if s, e := sseTwoSum(x, y); normal64(math.Float64bits(s)) {
 			c.inexactIf(e != 0)
 			return math.Float64bits(s)
 		}
@@ -452,7 +455,7 @@ func sseAdd64(c *CPU, a, b uint64) uint64 {
 func sseSub64(c *CPU, a, b uint64) uint64 {
 	if c.fastFP() && normal64(a) && normal64(b) {
 		x, y := asF64(a), -asF64(b)
-		if s, e := sseTwoSum(x, y); normal64(math.Float64bits(s)) && !math.IsInf(s-x, 0) {
+		if s, e := sseTwoSum(x, y); normal64(math.Float64bits(s)) {
 			c.inexactIf(e != 0)
 			return math.Float64bits(s)
 		}

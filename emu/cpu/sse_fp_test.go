@@ -69,6 +69,8 @@ func TestSSEScalarFP(t *testing.T) {
 		{"overflow to inf", tMulsd, dMax, dTwo, tMX, dInf, tMX | mxOE | mxPE, false},
 		{"overflow toward zero gives max", tMulsd, dMax, dTwo, tMX | mxRZ, dMax, tMX | mxRZ | mxOE | mxPE, false},
 		{"just above max toward zero: no overflow", tAddsd, dMax, 0x7c90000000000000, tMX | mxRZ, dMax, tMX | mxRZ | mxPE, false},
+		{"large opposite operands, to nearest", tAddsd, 0xffd1d73c0e49e54b, dMax, tMX, 0x7fe71461f8db0d5a, tMX | mxPE, false},
+		{"large opposite operands, down", tAddsd, 0xffd1d73c0e49e54b, dMax, tMX | mxRD, 0x7fe71461f8db0d59, tMX | mxRD | mxPE, false},
 		{"underflow to a denormal, tie to even", tMulsd, 0x0010000000000000, 0x3fe0000000000001, tMX, 0x0008000000000000, tMX | mxUE | mxPE, false},
 		{"flush to zero", tMulsd, 0x0010000000000000, 0x3fe0000000000001, tMX | mxFZ, 0, tMX | mxFZ | mxUE | mxPE, false},
 		{"denormal operand", tAddsd, 1, 0, tMX, 1, tMX | mxDE, false},

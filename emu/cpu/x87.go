@@ -17,6 +17,11 @@ import (
 // operand or division by zero; the next waiting x87 instruction then raises
 // SIGFPE (#MF). The instruction and operand pointers (FIP, FDP, FOP) are not
 // tracked and read as zero.
+//
+// Where the manuals leave the behaviour open (condition codes after some
+// faults, C1 after FCOMI and FCMOVcc, FPREM's partial reduction step,
+// F2XM1 and FYL2XP1 out of range, stale contents of empty registers), this
+// follows an AMD host, against which x87_native_test.go compares.
 
 // F80 is an x87 register in its 80-bit memory format.
 type F80 struct {

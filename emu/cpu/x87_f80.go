@@ -177,7 +177,7 @@ func shr128(hi, lo uint64, s uint) (uint64, uint64) {
 // clear and e = emin, a zero result m = 0. Tininess is detected after
 // rounding, as the hardware does for the x87. Overflow and underflow of a
 // register result (emin = 1) with the exception unmasked wrap the exponent
-// instead.
+// by 24576 instead, or give infinity or zero if that is not enough.
 func round(neg bool, e int32, hi, lo uint64, prec uint, emin, emax int32, ctl uint16) (uint64, int32, uint16) {
 	var exc uint16
 	rc := ctl >> 10 & 3
@@ -189,35 +189,22 @@ func round(neg bool, e int32, hi, lo uint64, prec uint, emin, emax int32, ctl ui
 		// unbounded exponent is below the smallest normal. That is so
 		// unless rounding carries all the way up, which can only happen
 		// from one binade below.
-		tiny = e < emin-1 || !roundsUp(neg, hi, lo, prec, rc)
+		inc, _ := roundBits(neg, hi, lo, prec, rc)
+		tiny = e < emin-1 || !inc || hi|(ulp-1) != ^uint64(0)
 		if tiny && reg && ctl&fsUE == 0 {
 			e += f80Wrap
 			exc |= fsUE
 			tiny = false
+			if e < emin {
+				return 0, 0, exc | fsPE // still too small (FSCALE): zero
+			}
 		} else {
 			hi, lo = shr128(hi, lo, uint(emin-e))
 			e = emin
 		}
 	}
-	var guard, rest bool
-	if prec == 64 {
-		guard, rest = lo&intBit != 0, lo<<1 != 0
-	} else {
-		ext := hi & (ulp - 1)
-		half := ulp >> 1
-		guard, rest = ext&half != 0, ext&(half-1) != 0 || lo != 0
-		hi &^= ulp - 1
-	}
-	inexact := guard || rest
-	var inc bool
-	switch rc {
-	case rcNearest:
-		inc = guard && (rest || hi&ulp != 0)
-	case rcDown:
-		inc = inexact && neg
-	case rcUp:
-		inc = inexact && !neg
-	}
+	inc, inexact := roundBits(neg, hi, lo, prec, rc)
+	hi &^= ulp - 1
 	if inc {
 		var carry uint64
 		hi, carry = bits.Add64(hi, ulp, 0)
@@ -235,6 +222,9 @@ func round(neg bool, e int32, hi, lo uint64, prec uint, emin, emax int32, ctl ui
 	}
 	if e > emax {
 		if reg && ctl&fsOE == 0 {
+			if e-f80Wrap > emax {
+				return intBit, emax + 1, exc | fsOE | fsPE | fsC1 // still too large (FSCALE): infinity
+			}
 			return hi, e - f80Wrap, exc | fsOE
 		}
 		exc = exc&^fsC1 | fsOE | fsPE
@@ -249,9 +239,9 @@ func round(neg bool, e int32, hi, lo uint64, prec uint, emin, emax int32, ctl ui
 	return hi, e, exc
 }
 
-// roundsUp reports whether rounding hi:lo to prec bits carries out of the
-// top bit.
-func roundsUp(neg bool, hi, lo uint64, prec uint, rc uint16) bool {
+// roundBits reports whether rounding hi:lo to prec bits per rc increments
+// its last kept bit, and whether it is inexact.
+func roundBits(neg bool, hi, lo uint64, prec uint, rc uint16) (inc, inexact bool) {
 	ulp := uint64(1) << (64 - prec)
 	var guard, rest bool
 	if prec == 64 {
@@ -260,16 +250,16 @@ func roundsUp(neg bool, hi, lo uint64, prec uint, rc uint16) bool {
 		ext := hi & (ulp - 1)
 		guard, rest = ext&(ulp>>1) != 0, ext&(ulp>>1-1) != 0 || lo != 0
 	}
-	var inc bool
+	inexact = guard || rest
 	switch rc {
 	case rcNearest:
 		inc = guard && (rest || hi&ulp != 0)
 	case rcDown:
-		inc = (guard || rest) && neg
+		inc = inexact && neg
 	case rcUp:
-		inc = (guard || rest) && !neg
+		inc = inexact && !neg
 	}
-	return inc && hi|(ulp-1) == ^uint64(0)
+	return inc, inexact
 }
 
 // pack rounds an unpacked result to an F80 register value.

@@ -4,11 +4,15 @@
 package loader
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"os"
+	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/sys/unix"
 
@@ -23,7 +27,16 @@ type Error struct {
 	Errno unix.Errno
 }
 
-func (e *Error) Error() string { return e.Path + ": " + e.Msg }
+func (e *Error) Error() string { return quotePath(e.Path) + ": " + e.Msg }
+
+// quotePath quotes a path with control characters or invalid UTF-8, which
+// would otherwise break the one-line message.
+func quotePath(p string) string {
+	if !utf8.ValidString(p) || strings.ContainsFunc(p, unicode.IsControl) {
+		return strconv.Quote(p)
+	}
+	return p
+}
 
 func fail(path string, errno unix.Errno, format string, args ...any) error {
 	return &Error{Path: path, Msg: fmt.Sprintf(format, args...), Errno: errno}
@@ -68,18 +81,27 @@ type elfFile struct {
 // openELF opens and validates an ELF executable. Like the kernel, it looks
 // only at the ELF header and program headers.
 func openELF(path string) (*elfFile, error) {
-	f, err := os.Open(path)
+	// Like execve, refuse anything but a regular file before opening it:
+	// opening a FIFO blocks and opening a device has side effects.
+	st, err := os.Stat(path)
 	if err != nil {
 		return nil, openError(path, err)
 	}
-	st, err := f.Stat()
+	if err := checkRegular(path, st); err != nil {
+		return nil, err
+	}
+	f, err := os.OpenFile(path, os.O_RDONLY|unix.O_NONBLOCK, 0)
 	if err != nil {
-		f.Close()
 		return nil, openError(path, err)
 	}
-	if st.IsDir() {
+	if st, err = f.Stat(); err == nil {
+		err = checkRegular(path, st)
+	} else {
+		err = openError(path, err)
+	}
+	if err != nil {
 		f.Close()
-		return nil, fail(path, unix.EACCES, "is a directory")
+		return nil, err
 	}
 	e, err := parseELF(path, f, st.Size())
 	if err != nil {
@@ -87,6 +109,16 @@ func openELF(path string) (*elfFile, error) {
 		return nil, err
 	}
 	return e, nil
+}
+
+func checkRegular(path string, st os.FileInfo) error {
+	switch {
+	case st.IsDir():
+		return fail(path, unix.EACCES, "is a directory")
+	case !st.Mode().IsRegular():
+		return fail(path, unix.EACCES, "not a regular file")
+	}
+	return nil
 }
 
 func openError(path string, err error) error {
@@ -175,6 +207,9 @@ func parseELF(path string, r readerAt, size int64) (*elfFile, error) {
 			}
 			loads++
 		case ptInterp:
+			if e.interp != "" {
+				break // the kernel uses the first
+			}
 			if p.Filesz < 2 || p.Filesz > unix.PathMax || p.Off > uint64(size) || p.Filesz > uint64(size)-p.Off {
 				return nil, fail(path, unix.ENOEXEC, "invalid ELF: bad PT_INTERP")
 			}
@@ -182,7 +217,12 @@ func parseELF(path string, r readerAt, size int64) (*elfFile, error) {
 			if n, _ := r.ReadAt(s, int64(p.Off)); n != len(s) || s[len(s)-1] != 0 {
 				return nil, fail(path, unix.ENOEXEC, "invalid ELF: bad PT_INTERP")
 			}
-			e.interp = string(s[:len(s)-1])
+			// The kernel uses the path up to its first NUL.
+			s = s[:bytes.IndexByte(s, 0)]
+			if len(s) == 0 {
+				return nil, fail(path, unix.ENOENT, "invalid ELF: empty PT_INTERP")
+			}
+			e.interp = string(s)
 		case ptStack:
 			e.execStack = p.Flags&1 != 0
 		}
@@ -198,7 +238,7 @@ func checkLoad(path string, p *phdr, size int64) error {
 	switch {
 	case p.Filesz > p.Memsz:
 		return fail(path, unix.ENOEXEC, "invalid ELF: segment file size exceeds memory size")
-	case p.Off > uint64(size) || p.Filesz > uint64(size)-p.Off:
+	case p.Filesz > 0 && (p.Off > uint64(size) || p.Filesz > uint64(size)-p.Off):
 		return fail(path, unix.ENOEXEC, "truncated ELF: segment past the end of the file")
 	case p.Vaddr%mem.PageSize != p.Off%mem.PageSize:
 		return fail(path, unix.ENOEXEC, "invalid ELF: segment offset and address disagree modulo the page size")

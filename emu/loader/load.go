@@ -73,6 +73,7 @@ const maxScriptDepth = 4
 func Load(m *mem.Mem, path string, argv, envp []string, opt Options) (*Image, error) {
 	execfn := path
 	var e *elfFile
+	script := "" // the script whose #! line named path
 	for depth := 0; ; depth++ {
 		var err error
 		e, err = openELF(path)
@@ -80,6 +81,11 @@ func Load(m *mem.Mem, path string, argv, envp []string, opt Options) (*Image, er
 			break
 		}
 		if err != errScript {
+			if script != "" {
+				// As shells do, name the script as well.
+				ierr := err.(*Error)
+				err = fail(script, ierr.Errno, "bad #! interpreter %s", ierr.Error())
+			}
 			return nil, err
 		}
 		if depth == maxScriptDepth {
@@ -99,7 +105,7 @@ func Load(m *mem.Mem, path string, argv, envp []string, opt Options) (*Image, er
 		if len(argv) > 1 {
 			na = append(na, argv[1:]...)
 		}
-		argv, path = na, interp
+		argv, path, script = na, interp, path
 	}
 	defer e.f.Close()
 	if len(argv) == 0 {
@@ -129,14 +135,17 @@ func Load(m *mem.Mem, path string, argv, envp []string, opt Options) (*Image, er
 		}
 		ie, err := openELF(ipath)
 		if err == errScript {
-			err = fail(ipath, unix.ELIBBAD, "ELF interpreter is a script")
+			err = fail(ipath, unix.ELIBBAD, "is a script")
 		}
 		if err != nil {
-			return nil, err
+			// Name the program too: the interpreter is not what the
+			// user asked to run.
+			ierr := err.(*Error)
+			return nil, fail(path, ierr.Errno, "ELF interpreter %s", ierr.Error())
 		}
 		defer ie.f.Close()
 		if ie.interp != "" {
-			return nil, fail(ipath, unix.ELIBBAD, "ELF interpreter has an interpreter")
+			return nil, fail(path, unix.ELIBBAD, "ELF interpreter %s has an interpreter", quotePath(ipath))
 		}
 		lo, hi := ie.span()
 		// Reserve the whole span so the segments land together, as the

@@ -2,6 +2,8 @@ package lockstep
 
 import (
 	"bytes"
+	"cmp"
+	"slices"
 	"encoding/binary"
 	"fmt"
 	"strings"
@@ -242,32 +244,46 @@ func memLines(d *memDiff) []string {
 	return []string{fmt.Sprintf("memory  at %#x  native % x  interp % x", d.addr, d.native, d.guest)}
 }
 
-// compareUndo compares the memory the guest wrote in a block with the
+// compareUndo compares the memory the guest wrote in a run with the
 // child's, reading the child's in one system call.
 func (l *checker) compareUndo() ([]string, error) {
 	u := &l.undo
 	if len(u.ents) == 0 {
 		return nil, nil
 	}
-	local := make([][]byte, 0, len(u.ents))
-	remote := make([]unix.RemoteIovec, 0, len(u.ents))
-	off := 0
-	for _, e := range u.ents {
-		if off+e.n > len(l.nbuf) {
+	type span struct{ lo, hi uint64 }
+	spans := make([]span, len(u.ents))
+	for i, e := range u.ents {
+		spans[i] = span{e.addr, e.addr + uint64(e.n)}
+	}
+	slices.SortFunc(spans, func(a, b span) int { return cmp.Compare(a.lo, b.lo) })
+	merged := spans[:1]
+	for _, s := range spans[1:] {
+		if m := &merged[len(merged)-1]; s.lo <= m.hi {
+			m.hi = max(m.hi, s.hi)
+		} else {
+			merged = append(merged, s)
+		}
+	}
+	local := make([][]byte, 0, len(merged))
+	remote := make([]unix.RemoteIovec, 0, len(merged))
+	off := uint64(0)
+	for _, s := range merged {
+		n := s.hi - s.lo
+		if off+n > uint64(len(l.nbuf)) {
 			break
 		}
-		local = append(local, l.nbuf[off:off+e.n])
-		remote = append(remote, unix.RemoteIovec{Base: uintptr(e.addr), Len: e.n})
-		off += e.n
+		local = append(local, l.nbuf[off:off+n])
+		remote = append(remote, unix.RemoteIovec{Base: uintptr(s.lo), Len: int(n)})
+		off += n
 	}
 	if err := l.n.readv(local, remote); err != nil {
-		return []string{fmt.Sprintf("memory  native cannot read what the block wrote: %v", err)}, nil
+		return []string{fmt.Sprintf("memory  native cannot read what the run wrote: %v", err)}, nil
 	}
 	for i, b := range local {
-		e := u.ents[i]
-		gb := l.g.bytes(e.addr, uint64(e.n))
+		gb := l.g.bytes(merged[i].lo, uint64(len(b)))
 		if gb != nil && !bytes.Equal(gb, b) {
-			return memLines(newMemDiff(e.addr, b, gb)), nil
+			return memLines(newMemDiff(merged[i].lo, b, gb)), nil
 		}
 	}
 	return nil, nil

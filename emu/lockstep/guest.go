@@ -1,6 +1,7 @@
 package lockstep
 
 import (
+	"slices"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -34,6 +35,9 @@ func newGuest(path string, argv, env []string, log *dbg.Log) (*guest, error) {
 		return nil, err
 	}
 	p := gsys.NewProcess(m, img, log)
+	if log.On(dbg.Strace) {
+		p.Strace = gsys.NewStrace(log.Writer())
+	}
 	t := p.NewMainTask()
 	return &guest{m: m, img: img, p: p, t: t, c: t.CPU}, nil
 }
@@ -147,15 +151,32 @@ func (u *undoLog) reset() {
 // record saves [addr, addr+n) if it is readable (if not, the store faults
 // and changes nothing).
 func (u *undoLog) record(g *guest, addr, n uint64) {
-	b := g.bytes(addr, n)
-	if b == nil {
+	p, ok := g.m.Ptr(addr, n)
+	if !ok {
 		return
 	}
-	u.ents = append(u.ents, undoEnt{addr: addr, off: len(u.data), n: int(n)})
-	u.data = append(u.data, b...)
+	off := len(u.data)
+	u.data = slices.Grow(u.data, int(n))[:off+int(n)]
+	if !copyGuest(u.data[off:], p) {
+		u.data = u.data[:off]
+		return
+	}
+	u.ents = append(u.ents, undoEnt{addr: addr, off: off, n: int(n)})
 }
 
-// pop drops the last k entries after putting their bytes back.
+// copyGuest reads guest memory straight from the window; a page the guest
+// cannot read faults, which the CPU's SetPanicOnFault turns into a panic.
+func copyGuest(dst []byte, p unsafe.Pointer) (ok bool) {
+	defer func() {
+		if recover() != nil {
+			ok = false
+		}
+	}()
+	copy(dst, unsafe.Slice((*byte)(p), len(dst)))
+	return true
+}
+
+// undo puts back the bytes of the entries from from on and drops them.
 func (u *undoLog) undo(g *guest, from int) {
 	for i := len(u.ents) - 1; i >= from; i-- {
 		e := u.ents[i]

@@ -18,9 +18,12 @@ const (
 	clsCond
 	// clsJump is a direct JMP or CALL: one known successor.
 	clsJump
-	// clsSingle must be single-stepped on its own: indirect branches,
-	// instructions that trap, and those whose native execution needs fixing
-	// up (PUSHF pushes the tracer's TF, LAHF reads flags wholesale).
+	// clsIndirect is RET or an indirect JMP or CALL.
+	clsIndirect
+	// clsSingle must be single-stepped on its own: instructions that trap,
+	// far transfers, and those whose native execution needs fixing up
+	// (PUSHF pushes the tracer's TF, LAHF and POPF read or write flags
+	// wholesale).
 	clsSingle
 	// clsEnv reads the machine (CPUID, RDTSC...): only the interpreter runs
 	// it and the native side takes its results.
@@ -142,6 +145,7 @@ type insn struct {
 	inst       x86asm.Inst
 	ok         bool // decoded
 	cls        class
+	seen       uint64 // the run that last executed it
 	target     uint64 // branch target for clsCond and clsJump
 	fp         bool   // reads or writes x87, MMX or SSE state
 	rep        bool   // REP-prefixed string instruction
@@ -215,9 +219,10 @@ func init() {
 	setOps(cls(clsEnv), x86asm.CPUID, x86asm.RDTSC, x86asm.RDTSCP, x86asm.XGETBV, x86asm.RDRAND,
 		x86asm.RDPMC)
 	setOps(cls(clsSyscall), x86asm.SYSCALL)
-	// Indirect branches, traps, privileged and far instructions, and those
-	// whose native result the tracer perturbs, run one at a time.
-	setOps(cls(clsSingle), x86asm.RET, x86asm.LRET, x86asm.IRET, x86asm.IRETD, x86asm.IRETQ, x86asm.LCALL,
+	setOps(cls(clsIndirect), x86asm.RET)
+	// Traps, privileged and far instructions, and those whose native result
+	// the tracer perturbs, run one at a time.
+	setOps(cls(clsSingle), x86asm.LRET, x86asm.IRET, x86asm.IRETD, x86asm.IRETQ, x86asm.LCALL,
 		x86asm.LJMP, x86asm.INT, x86asm.INTO, x86asm.ICEBP, x86asm.UD0, x86asm.UD1, x86asm.UD2, x86asm.HLT,
 		x86asm.PUSHF, x86asm.PUSHFD, x86asm.PUSHFQ, x86asm.POPF, x86asm.POPFD, x86asm.POPFQ, x86asm.LAHF,
 		x86asm.IN, x86asm.OUT, x86asm.INSB, x86asm.INSW, x86asm.INSD, x86asm.OUTSB, x86asm.OUTSW, x86asm.OUTSD,
@@ -329,7 +334,7 @@ func decodeInsn(addr uint64, code []byte) *insn {
 		if _, ok := xi.Args[0].(x86asm.Rel); ok {
 			in.cls = clsJump
 		} else {
-			in.cls = clsSingle // indirect
+			in.cls = clsIndirect
 		}
 	}
 	switch xi.Op {

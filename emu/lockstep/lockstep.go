@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"runtime/debug"
 	"sync/atomic"
 	"time"
 
@@ -66,10 +67,17 @@ type Result struct {
 	Signal   unix.Signal // EndFault: the signal
 	Diff     *Diff       // EndDiff
 	Reason   string      // EndFault, EndStop: what happened
+	// Warnings are differences found outside the comparison proper: the
+	// initial layout guestrun's loader made against the kernel's.
+	Warnings []string
 }
 
 func (r *Result) String() string {
-	s := fmt.Sprintf("%d instructions compared, %d syscalls: ", r.Insts, r.Syscalls)
+	s := ""
+	for _, w := range r.Warnings {
+		s += "warning: " + w + "\n"
+	}
+	s += fmt.Sprintf("%d instructions compared, %d syscalls: ", r.Insts, r.Syscalls)
 	switch r.End {
 	case EndExit:
 		return s + fmt.Sprintf("both exited with status %d", r.Status)
@@ -83,7 +91,11 @@ func (r *Result) String() string {
 // and compares them until one of them ends or they differ. Guest syscalls
 // run in the calling process, as under guestrun, on a thread of their own
 // that ends with the run.
-func Run(cfg Config) (*Result, error) {
+func Run(cfg Config) (*Result, error) { return runWith(cfg, nil) }
+
+// runWith is Run with a hook called once both sides are set up (for tests
+// that plant differences).
+func runWith(cfg Config, hook func(*checker)) (*Result, error) {
 	if len(cfg.Args) == 0 {
 		cfg.Args = []string{cfg.Path}
 	}
@@ -103,7 +115,7 @@ func Run(cfg Config) (*Result, error) {
 		// rseq, affinity) must go away with it.
 		runtime.LockOSThread()
 		l := &checker{cfg: cfg}
-		res, err := l.run()
+		res, err := l.run(hook)
 		var m *mem.Mem
 		if l.g != nil {
 			m = l.g.m
@@ -111,16 +123,18 @@ func Run(cfg Config) (*Result, error) {
 		ch <- out{res, err, m, unix.Gettid()}
 	}()
 	o := <-ch
-	if o.m != nil {
+	if o.m != nil && o.tid != os.Getpid() {
 		// The kernel may still touch the guest window from the thread's
 		// exit (clear_child_tid): unmap it only once the thread is gone.
+		// (Had it been the main thread, Go keeps it blocked forever
+		// instead, and the window stays.)
 		task := fmt.Sprintf("/proc/self/task/%d", o.tid)
-		for i := 0; i < 200; i++ {
+		for i := 0; i < 400; i++ {
 			if _, err := os.Stat(task); err != nil {
 				o.m.Close()
 				break
 			}
-			time.Sleep(5 * time.Millisecond)
+			time.Sleep(time.Millisecond)
 		}
 	}
 	return o.res, o.err
@@ -149,16 +163,35 @@ type checker struct {
 	nfp     fpregs
 
 	undo    undoLog
+	runID   uint64       // numbers runs, for insn.seen
 	running atomic.Int64 // when the native side was let run, for the watchdog
 
 	gbuf, nbuf []byte
+	warnings   []string
+}
+
+func (l *checker) warn(format string, args ...any) {
+	l.warnings = append(l.warnings, fmt.Sprintf(format, args...))
 }
 
 // fpPeriod is how often (in comparisons) the FP state is compared even when
 // no instruction touched it.
 const fpPeriod = 64
 
-func (l *checker) run() (*Result, error) {
+func (l *checker) run(hook func(*checker)) (*Result, error) {
+	if err := l.setup(); err != nil {
+		return nil, err
+	}
+	defer l.n.kill()
+	if hook != nil {
+		hook(l)
+	}
+	return l.loop()
+}
+
+// setup starts both sides and makes the child's memory and registers the
+// guest's.
+func (l *checker) setup() error {
 	if !l.cfg.NoPin {
 		// A ptrace round trip between two CPUs costs twice as much.
 		var cpuNum uint32
@@ -168,9 +201,10 @@ func (l *checker) run() (*Result, error) {
 			unix.SchedSetaffinity(0, &set)
 		}
 	}
+	debug.SetPanicOnFault(true)
 	g, err := newGuest(l.cfg.Path, l.cfg.Args, l.cfg.Env, l.cfg.Log)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	l.g = g
 	l.icache = map[uint64]*insn{}
@@ -184,29 +218,39 @@ func (l *checker) run() (*Result, error) {
 
 	n, err := startNative(l.cfg.Path, l.cfg.Args, l.cfg.Env)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	l.n = n
-	defer n.kill()
 	if err := l.mirrorInitial(); err != nil {
-		return nil, fmt.Errorf("copying the guest's memory to the native process: %w", err)
+		n.kill()
+		return fmt.Errorf("copying the guest's memory to the native process: %w", err)
 	}
 	if err := l.pushRegs(); err != nil {
-		return nil, err
+		n.kill()
+		return err
 	}
 	if err := l.pushFP(); err != nil {
-		return nil, err
+		n.kill()
+		return err
 	}
+	return nil
+}
+
+// loop compares until the end.
+func (l *checker) loop() (*Result, error) {
 	done := make(chan struct{})
 	defer close(done)
 	go l.watchdog(done)
-
 	for l.res == nil && l.err == nil {
 		if l.cfg.MaxInsts != 0 && l.insts >= l.cfg.MaxInsts {
 			l.end(EndStop, fmt.Sprintf("stopped after %d instructions", l.insts))
 			break
 		}
-		if !l.cfg.Step && l.block() {
+		budget := ^uint64(0)
+		if l.cfg.MaxInsts != 0 {
+			budget = l.cfg.MaxInsts - l.insts
+		}
+		if !l.cfg.Step && l.block(false, budget) {
 			continue
 		}
 		l.stepOne()
@@ -214,7 +258,7 @@ func (l *checker) run() (*Result, error) {
 	if l.err != nil {
 		return nil, l.err
 	}
-	l.res.Insts, l.res.Syscalls = l.insts, l.nsys
+	l.res.Insts, l.res.Syscalls, l.res.Warnings = l.insts, l.nsys, l.warnings
 	return l.res, nil
 }
 
@@ -228,7 +272,7 @@ func (l *checker) watchdog(done chan struct{}) {
 		case <-done:
 			return
 		case <-t.C:
-			if s := l.running.Load(); s != 0 && time.Since(time.Unix(0, s)) > 10*time.Second {
+			if s := l.running.Load(); s != 0 && time.Since(time.Unix(0, s)) > 5*time.Second {
 				unix.Kill(l.n.pid, unix.SIGSTOP)
 			}
 		}
@@ -275,7 +319,6 @@ func (l *checker) push(in *insn) {
 
 // stepOne runs one instruction on both sides and compares.
 func (l *checker) stepOne() {
-	dbgSteps++
 	c := l.g.c
 	in := l.decode(c.RIP)
 	l.g.save(&l.before)
@@ -479,9 +522,7 @@ func (l *checker) runTo(bps []uint64, start uint64) (stop, uint64, error) {
 		set++
 	}
 	l.running.Store(time.Now().UnixNano())
-	t2 := time.Now()
 	st, err := n.cont()
-	dbgCont += time.Since(t2)
 	l.running.Store(0)
 	for i := 0; i < set; i++ {
 		if werr := n.write(bps[i], saved[i:i+1]); werr != nil && err == nil {

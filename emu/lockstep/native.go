@@ -241,8 +241,8 @@ func (n *native) readv(local [][]byte, remote []unix.RemoteIovec) error {
 // setupScratch maps the injection page: its first syscall goes through a
 // SYSCALL written over the instruction at the current RIP (and put back), the
 // rest through the page's own. Then a seccomp filter makes every system call
-// not made from that page fail with SIGSYS, except exit and exit_group: a
-// diverged native run can never reach the outside world.
+// not made from that page stop the child with SIGSYS: a child that left the
+// interpreter's path can never reach the outside world, or even exit.
 func (n *native) setupScratch() error {
 	rip := n.regs.Rip
 	var save [2]byte
@@ -285,8 +285,8 @@ func (n *native) setupScratch() error {
 	return n.setRegs()
 }
 
-// seccompFilter allows exit, exit_group and any call made from allowedIP
-// (the address after the scratch page's SYSCALL); anything else raises SIGSYS.
+// seccompFilter allows only calls made from allowedIP (the address after the
+// scratch page's SYSCALL); anything else raises SIGSYS.
 func seccompFilter(allowedIP uint64) []byte {
 	const (
 		ldAbs   = 0x20 // BPF_LD|BPF_W|BPF_ABS
@@ -303,16 +303,13 @@ func seccompFilter(allowedIP uint64) []byte {
 	}
 	prog := []ins{
 		{ldAbs, 0, 0, 4},                     // 0: arch
-		{jeq, 0, 7, archX86},                 // 1: else trap
-		{ldAbs, 0, 0, 0},                     // 2: nr
-		{jeq, 6, 0, unix.SYS_EXIT},           // 3: allow
-		{jeq, 5, 0, unix.SYS_EXIT_GROUP},     // 4: allow
-		{ldAbs, 0, 0, 8},                     // 5: ip, low half
-		{jeq, 0, 2, uint32(allowedIP)},       // 6: else trap
-		{ldAbs, 0, 0, 12},                    // 7: ip, high half
-		{jeq, 1, 0, uint32(allowedIP >> 32)}, // 8: allow, else trap
-		{ret, 0, 0, trap},                    // 9
-		{ret, 0, 0, allow},                   // 10
+		{jeq, 0, 4, archX86},                 // 1: else trap
+		{ldAbs, 0, 0, 8},                     // 2: ip, low half
+		{jeq, 0, 2, uint32(allowedIP)},       // 3: else trap
+		{ldAbs, 0, 0, 12},                    // 4: ip, high half
+		{jeq, 1, 0, uint32(allowedIP >> 32)}, // 5: allow, else trap
+		{ret, 0, 0, trap},                    // 6
+		{ret, 0, 0, allow},                   // 7
 	}
 	b := make([]byte, 0, 8*len(prog))
 	for _, p := range prog {

@@ -3,6 +3,10 @@ package lockstep
 import (
 	"bytes"
 	"encoding/binary"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
 	"slices"
 	"sort"
 
@@ -28,6 +32,7 @@ type memDiff struct {
 // inside the guest window with copies of the guest's mappings.
 func (l *checker) mirrorInitial() error {
 	n := l.n
+	l.checkLayout()
 	if err := n.injectOK("munmap", unix.SYS_MUNMAP, 0, mem.WindowSize, 0, 0, 0, 0); err != nil {
 		return err
 	}
@@ -37,6 +42,84 @@ func (l *checker) mirrorInitial() error {
 		}
 	}
 	return nil
+}
+
+// checkLayout compares the mappings the kernel made for the program inside
+// the guest window (those of a non-PIE static program: the kernel puts
+// everything else above the window) with the guest's, and the start of the
+// break, and records the differences as warnings.
+func (l *checker) checkLayout() {
+	maps, err := os.ReadFile(fmt.Sprintf("/proc/%d/maps", l.n.pid))
+	if err != nil {
+		return
+	}
+	type span struct {
+		lo, hi uint64
+		prot   int
+	}
+	var kern, guest []span
+	add := func(list []span, s span) []span {
+		if k := len(list) - 1; k >= 0 && list[k].hi == s.lo && list[k].prot == s.prot {
+			list[k].hi = s.hi
+			return list
+		}
+		return append(list, s)
+	}
+	for _, line := range strings.Split(string(maps), "\n") {
+		var lo, hi uint64
+		var perms string
+		if _, err := fmt.Sscanf(line, "%x-%x %s", &lo, &hi, &perms); err != nil || lo >= mem.WindowSize {
+			continue
+		}
+		prot := 0
+		for i, p := range []int{unix.PROT_READ, unix.PROT_WRITE, unix.PROT_EXEC} {
+			if len(perms) > i && perms[i] != '-' {
+				prot |= p
+			}
+		}
+		kern = add(kern, span{lo, hi, prot})
+	}
+	if len(kern) == 0 {
+		return
+	}
+	for _, v := range l.g.m.VMAs() {
+		if v.Name != "[stack]" {
+			guest = add(guest, span{v.Start, v.End, v.Prot})
+		}
+	}
+	show := func(list []span) string {
+		var b strings.Builder
+		for _, s := range list {
+			fmt.Fprintf(&b, " %#x-%#x:%d", s.lo, s.hi, s.prot)
+		}
+		return b.String()
+	}
+	if !slices.Equal(kern, guest) {
+		l.warn("the kernel maps the program as%s; guestrun as%s", show(kern), show(guest))
+	}
+	if b := nativeStartBrk(l.n.pid); b != 0 && b != l.g.m.BrkStart {
+		l.warn("the kernel starts the break at %#x, guestrun at %#x", b, l.g.m.BrkStart)
+	}
+}
+
+// nativeStartBrk reads start_brk from /proc/pid/stat, 0 if unknown.
+func nativeStartBrk(pid int) uint64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	s := string(b)
+	i := strings.LastIndexByte(s, ')')
+	if i < 0 {
+		return 0
+	}
+	// Fields from the state (3rd) on; start_brk is the 47th.
+	f := strings.Fields(s[i+1:])
+	if len(f) < 45 {
+		return 0
+	}
+	v, _ := strconv.ParseUint(f[44], 10, 64)
+	return v
 }
 
 // mapFresh maps [lo, hi) of guest VMA v anew in the child and copies its

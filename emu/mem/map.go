@@ -96,8 +96,8 @@ func (m *Mem) Map(addr, length uint64, prot, flags, fd int, off uint64, name str
 		if probe != nil {
 			unix.MunmapPtr(probe, uintptr(length))
 		}
-		if v.src != nil && v.src.view != nil {
-			unix.MunmapPtr(v.src.view, uintptr(v.src.size))
+		if v.src != nil {
+			m.drop(v.src)
 		}
 		m.clearLocked(v.Start, v.End)
 		m.mu.Unlock()
@@ -195,6 +195,7 @@ func (m *Mem) fileVMA(v *VMA, flags, fd int, st *unix.Stat_t) (probe unsafe.Poin
 	}
 	v.HostShared = true
 	v.src = &source{}
+	m.hold(v.src, fd)
 	return p, nil
 }
 

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -106,6 +107,11 @@ type Mem struct {
 	// onChange is called, without mu held, after a range changes mapping or
 	// protection, so that decoded code for it can be dropped.
 	onChange []func(start, end uint64)
+
+	// FDFloor is the lowest number for the fds the Mem keeps open (see
+	// source); held lists them, for Holds, which runs without locks.
+	FDFloor int
+	held    atomic.Pointer[[]int]
 }
 
 // New reserves a fresh window backed by a new memfd.

@@ -1,6 +1,11 @@
 package signal
 
-import "sync"
+import (
+	"sync"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
 
 // Hidden processes are guestrun's own helper tasks among the guest's
 // children (the clone trampolines): their exit signal must never reach the
@@ -35,4 +40,63 @@ func Unhide(pid int) {
 	hidden.mu.Lock()
 	defer hidden.mu.Unlock()
 	delete(hidden.pids, pid)
+}
+
+// waitid siginfo codes of a child's exit.
+const (
+	cldExited = 1
+	cldKilled = 2
+	cldDumped = 3
+)
+
+// DropChild applies the hidden-process rule to a SIGCHLD caught from the
+// host: it reports whether the signal must not reach the guest. A SIGCHLD
+// naming a hidden process is dropped, and the event it reports is consumed,
+// unless another child has an event waiting too: the host coalesces a
+// SIGCHLD sent while one is pending, so it also stands for that child, and
+// info is rewritten to name it.
+func DropChild(info *Info) bool {
+	if !IsHidden(info.Pid()) {
+		return false
+	}
+	reapHidden(info.Pid())
+	for {
+		var si [InfoSize]byte
+		_, _, e := unix.RawSyscall6(unix.SYS_WAITID, unix.P_ALL, 0, uintptr(unsafe.Pointer(&si)),
+			unix.WEXITED|unix.WSTOPPED|unix.WCONTINUED|unix.WNOHANG|unix.WNOWAIT, 0, 0)
+		other := GetInfo(si[:])
+		if e != 0 || other.Pid() == 0 {
+			return true
+		}
+		if IsHidden(other.Pid()) {
+			reapHidden(other.Pid())
+			continue
+		}
+		*info = other
+		return false
+	}
+}
+
+// reapHidden consumes the waiting event of hidden process pid, and forgets
+// pid once it is gone.
+func reapHidden(pid int) {
+	var si [InfoSize]byte
+	unix.RawSyscall6(unix.SYS_WAITID, unix.P_PID, uintptr(pid), uintptr(unsafe.Pointer(&si)),
+		unix.WEXITED|unix.WSTOPPED|unix.WCONTINUED|unix.WNOHANG|unix.WALL, 0, 0)
+	if c := GetInfo(si[:]); c.Pid() == pid && (c.Code == cldExited || c.Code == cldKilled || c.Code == cldDumped) {
+		Unhide(pid)
+	}
+}
+
+// Reaped tells the registry that a wait returned the status of pid with
+// si_code code (CLD_*): a hidden process that exited is forgotten. It
+// reports whether pid is hidden.
+func Reaped(pid int, code int32) bool {
+	if !IsHidden(pid) {
+		return false
+	}
+	if code == cldExited || code == cldKilled || code == cldDumped {
+		Unhide(pid)
+	}
+	return true
 }

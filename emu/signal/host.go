@@ -1,44 +1,217 @@
 package signal
 
 import (
-	"os"
 	ossignal "os/signal"
+	"sort"
 	"sync"
+	"sync/atomic"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
 
-// Host signals caught for the guest. For now they come through os/signal,
-// which loses the siginfo: they are queued as SI_KERNEL, which is right
-// for the interval timers that use this.
-var caught struct {
-	mu     sync.Mutex
-	sigs   Set
-	target *Process
-	ch     chan os.Signal
+// Host signals sent to guestrun from outside (kill from a shell, the
+// terminal's SIGINT, SIGCHLD of a child, the interval timers' SIGALRM, a
+// broken pipe's SIGPIPE) are caught by catchHandler with their siginfo and
+// queued to the guest by a router goroutine. Signals between guest threads
+// never go through the host. The Go runtime keeps the host signals it
+// depends on (goHost), so these cannot come from outside.
+
+// goHost are the host signals left to the Go runtime: its faults, its
+// preemption, its profiler, and SIGSETXID-like SIGRTMIN+1 which it uses to
+// run a syscall on all threads; and InterruptSignal.
+const goHost = synchronous&^Set(1<<(unix.SIGSYS-1)) | Set(1<<(unix.SIGURG-1)|1<<(unix.SIGPROF-1)|
+	1<<SigRTMin|1<<(NSig-1)) | Unblockable
+
+// futexWaitPrivate is FUTEX_WAIT|FUTEX_PRIVATE_FLAG.
+const futexWaitPrivate = 0x80
+
+// ringLen is how many caught signals can wait for the router.
+const ringLen = 128
+
+// hostSlot is one caught signal; catchHandler writes it. state is 0 (free),
+// 1 (being written) or 2 (full).
+type hostSlot struct {
+	state uint32
+	tid   int32 // the thread that caught it
+	seq   uint64
+	info  [InfoSize]byte
 }
 
-// CatchHost routes the host signal sig, sent to guestrun, to the guest
-// process p as a process-directed signal.
-func CatchHost(p *Process, sig unix.Signal) {
-	caught.mu.Lock()
-	defer caught.mu.Unlock()
-	caught.target = p
-	if caught.ch == nil {
-		caught.ch = make(chan os.Signal, NSig)
-		go forwardHost(caught.ch)
+type ring struct {
+	seq   uint64 // next sequence number
+	wake  uint32 // futex word, bumped for every signal
+	_     uint32
+	slots [ringLen]hostSlot
+}
+
+var hostRing ring
+
+var catching struct {
+	once    sync.Once
+	mu      sync.Mutex
+	target  atomic.Pointer[Process]
+	ignored Set // host signals left ignored as guestrun inherited them
+	active  bool
+}
+
+// CatchHost routes the host signals meant for the guest to p from now on.
+// Signals guestrun inherited as ignored (SIGHUP, SIGINT under nohup or in a
+// background job) stay ignored, and p starts with them ignored, until the
+// guest gives them a handler.
+func CatchHost(p *Process) {
+	catching.target.Store(p)
+	catching.once.Do(func() {
+		catching.mu.Lock()
+		defer catching.mu.Unlock()
+		catching.active = true
+		for sig := 1; sig < NSig; sig++ {
+			if goHost.Has(sig) {
+				continue
+			}
+			if ossignal.Ignored(unix.Signal(sig)) {
+				catching.ignored |= Bit(sig)
+				continue
+			}
+			catchSignal(sig, 0)
+		}
+		go routeHost()
+	})
+	p.lock()
+	for sig := 1; sig < NSig; sig++ {
+		if catching.ignored.Has(sig) {
+			p.h.act[sig-1] = Action{Handler: IGN}
+		}
 	}
-	if !caught.sigs.Has(int(sig)) {
-		caught.sigs |= Bit(int(sig))
-		ossignal.Notify(caught.ch, sig)
+	p.unlock()
+}
+
+// catchSignal installs catchHandler for sig. The handler only records the
+// signal, so SA_RESTART keeps it from disturbing guestrun's own syscalls;
+// interrupting a guest thread is the router's business.
+func catchSignal(sig int, extra uintptr) {
+	_, _, catch, restorer := asmAddrs()
+	act := kernelSigaction{handler: catch, flags: SASigInfo | SAOnStack | SARestorer | SARestart | extra,
+		restorer: restorer, mask: handlerMask}
+	if err := sigaction(unix.Signal(sig), &act); err != nil {
+		panic("signal: catching host signal: " + err.Error())
 	}
 }
 
-func forwardHost(ch <-chan os.Signal) {
-	for s := range ch {
-		caught.mu.Lock()
-		p := caught.target
-		caught.mu.Unlock()
-		p.Send(nil, Info{Signo: int32(s.(unix.Signal)), Code: SIKernel})
+// hostAction follows a guest disposition change on the host. A signal that
+// was inherited ignored starts being caught when the guest handles it.
+// SIGCHLD's host disposition mirrors the guest's, so that the kernel itself
+// reaps the children of a guest that ignores SIGCHLD or sets SA_NOCLDWAIT,
+// and sends no SIGCHLD for stops under SA_NOCLDSTOP.
+func hostAction(sig int, act Action) {
+	catching.mu.Lock()
+	defer catching.mu.Unlock()
+	if !catching.active {
+		return
 	}
+	if catching.ignored.Has(sig) {
+		if act.Handler == IGN {
+			return
+		}
+		catching.ignored &^= Bit(sig)
+		catchSignal(sig, 0)
+	}
+	if sig != int(unix.SIGCHLD) {
+		return
+	}
+	if act.Handler == IGN {
+		ign := kernelSigaction{handler: IGN}
+		sigaction(unix.SIGCHLD, &ign)
+		return
+	}
+	catchSignal(sig, uintptr(act.Flags&(SANoCldStop|SANoCldWait)))
+}
+
+// routeHost takes the caught signals off the ring, in the order they were
+// caught, and queues them to the guest.
+func routeHost() {
+	var batch []hostSlot
+	for {
+		seen := atomic.LoadUint32(&hostRing.wake)
+		batch = batch[:0]
+		for i := range hostRing.slots {
+			s := &hostRing.slots[i]
+			if atomic.LoadUint32(&s.state) == 2 {
+				batch = append(batch, *s)
+				atomic.StoreUint32(&s.state, 0)
+			}
+		}
+		if len(batch) == 0 {
+			unix.Syscall6(unix.SYS_FUTEX, uintptr(unsafe.Pointer(&hostRing.wake)),
+				futexWaitPrivate, uintptr(seen), 0, 0, 0)
+			continue
+		}
+		sort.Slice(batch, func(i, j int) bool { return batch[i].seq < batch[j].seq })
+		for i := range batch {
+			if p := catching.target.Load(); p != nil {
+				p.fromHost(GetInfo(batch[i].info[:]), int(batch[i].tid))
+			}
+		}
+	}
+}
+
+// fromHost queues a signal caught on host thread tid. It is directed at the
+// guest thread on tid when the host directed it at that thread: a tgkill
+// from outside, a POSIX timer with SIGEV_THREAD_ID, or the SIGPIPE or
+// SIGXFSZ the kernel sends a thread for its own write (SI_USER from
+// guestrun itself, which never sends those signals by kill). The exit
+// signal of a hidden helper process is dropped.
+func (p *Process) fromHost(info Info, tid int) {
+	sig := int(info.Signo)
+	if !Valid(sig) {
+		return
+	}
+	p.lock()
+	defer p.unlock()
+	var t *Thread
+	switch {
+	case info.Code == SITKill:
+		t = p.threadLocked(tid)
+	case info.Code == SIUser && info.Pid() == unix.Getpid() &&
+		(sig == int(unix.SIGPIPE) || sig == int(unix.SIGXFSZ)):
+		t = p.threadLocked(tid)
+	case info.Code == SITimer:
+		target, ok := p.timers[int32(info.Fields[0])]
+		if ok && target != 0 {
+			if t = p.threadLocked(target); t == nil {
+				return
+			}
+		}
+	case sig == int(unix.SIGCHLD) && IsHidden(info.Pid()):
+		return
+	}
+	p.sendLocked(t, info)
+}
+
+// threadLocked returns the live thread with host tid tid, or nil.
+func (p *Process) threadLocked(tid int) *Thread {
+	for _, t := range p.threads {
+		if t.Tid == tid {
+			return t
+		}
+	}
+	return nil
+}
+
+// SetTimer records where the signal of host POSIX timer id goes: thread tid
+// for SIGEV_THREAD_ID, the process for 0.
+func (p *Process) SetTimer(id int32, tid int) {
+	p.lock()
+	defer p.unlock()
+	if p.timers == nil {
+		p.timers = map[int32]int{}
+	}
+	p.timers[id] = tid
+}
+
+// DeleteTimer forgets timer id.
+func (p *Process) DeleteTimer(id int32) {
+	p.lock()
+	defer p.unlock()
+	delete(p.timers, id)
 }

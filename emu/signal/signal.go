@@ -34,8 +34,9 @@ func Bit(sig int) Set { return 1 << uint(sig-1) }
 // Has reports whether sig is in s.
 func (s Set) Has(sig int) bool { return s&Bit(sig) != 0 }
 
-// Valid reports whether sig is a signal number (0 is not).
-func Valid(sig int) bool { return sig >= 1 && sig <= NSig }
+// Valid reports whether sig is a guest signal number (0 is not). SIGRTMAX is
+// guestrun's own (InterruptSignal).
+func Valid(sig int) bool { return sig >= 1 && sig < NSig }
 
 // Unblockable holds the signals no mask can hold back or handler catch.
 const Unblockable = Set(1<<(unix.SIGKILL-1) | 1<<(unix.SIGSTOP-1))
@@ -175,9 +176,11 @@ type Process struct {
 	h       *Handlers
 	shared  queue
 	hint    atomic.Bool // shared.set != 0
-	threads []*Thread
-	queued  int // entries in all queues, against limit
-	limit   int // RLIMIT_SIGPENDING
+	threads []*Thread   // live threads
+	leader  *Thread     // the first thread, even once it has exited
+	queued  int         // entries in all queues, against limit
+	limit   int         // RLIMIT_SIGPENDING
+	timers  map[int32]int
 }
 
 // NewProcess returns default dispositions and nothing pending.
@@ -193,6 +196,7 @@ func NewProcess() *Process {
 // Thread is the signal state of one guest thread.
 type Thread struct {
 	p            *Process
+	exited       bool
 	blocked      Set
 	realBlocked  Set // blocked before rt_sigtimedwait unblocked its set
 	saved        Set // mask to restore after rt_sigsuspend
@@ -201,6 +205,10 @@ type Thread struct {
 	hint         atomic.Bool // pending.set != 0
 	wake         chan struct{}
 	interrupt    func()
+
+	// Tid is the host thread that runs the thread, for the host signals
+	// directed at it.
+	Tid int
 
 	// Alt is the alternate signal stack and Trap the last fault's
 	// machine details; only the thread itself touches them.
@@ -219,11 +227,62 @@ type Trap struct {
 // instructions. The main thread's alternate stack flags start at 0 as in
 // Linux; threads created later get SS_DISABLE from their creator.
 func (p *Process) NewThread(interrupt func()) *Thread {
+	InstallInterrupt()
 	t := &Thread{p: p, wake: make(chan struct{}, 1), interrupt: interrupt}
 	p.h.mu.Lock()
 	p.threads = append(p.threads, t)
+	if p.leader == nil {
+		p.leader = t
+	}
 	p.h.mu.Unlock()
 	return t
+}
+
+// NewSibling adds a thread created by t (clone with CLONE_THREAD): it
+// starts with t's mask, nothing pending and the alternate stack disabled,
+// unless vfork is set (CLONE_VFORK), when the stack is t's as in Linux.
+func (t *Thread) NewSibling(interrupt func(), tid int, vfork bool) *Thread {
+	p := t.p
+	n := &Thread{p: p, wake: make(chan struct{}, 1), interrupt: interrupt, Tid: tid,
+		Alt: AltStack{Flags: SSDisable}}
+	if vfork {
+		n.Alt = t.Alt
+	}
+	p.lock()
+	defer p.unlock()
+	n.blocked = t.blocked
+	p.threads = append(p.threads, n)
+	return n
+}
+
+// Exit removes an exiting thread: its private pending signals are dropped,
+// and the process's pending signals it might have taken go to another
+// thread.
+func (t *Thread) Exit() {
+	p := t.p
+	p.lock()
+	defer p.unlock()
+	if t.exited {
+		return
+	}
+	t.exited = true
+	p.queued -= t.pending.flush(^Set(0))
+	t.hint.Store(false)
+	p.threads = slices.DeleteFunc(p.threads, func(u *Thread) bool { return u == t })
+	p.retargetLocked(p.shared.set)
+}
+
+// retargetLocked wakes a thread for each signal of s pending for the
+// process, after the thread it would have gone to blocked it or exited (the
+// kernel's retarget_shared_pending).
+func (p *Process) retargetLocked(s Set) {
+	s &= p.shared.set
+	for sig := 1; s != 0; sig++ {
+		if s.Has(sig) {
+			s &^= Bit(sig)
+			p.wakeLocked(nil, sig)
+		}
+	}
 }
 
 func (p *Process) lock()   { p.h.mu.Lock() }
@@ -252,6 +311,7 @@ func (p *Process) SetAction(sig int, act *Action) Action {
 		if p.ignoredLocked(sig) {
 			p.flushLocked(Bit(sig))
 		}
+		hostAction(sig, a)
 	}
 	return old
 }
@@ -290,8 +350,8 @@ func (p *Process) Send(t *Thread, info Info) error {
 func (p *Process) sendLocked(t *Thread, info Info) error {
 	sig := int(info.Signo)
 	target := t
-	if target == nil && len(p.threads) > 0 {
-		target = p.threads[0]
+	if target == nil {
+		target = p.leader
 	}
 	// A blocked signal is kept even if ignored: the disposition may change
 	// before it is unblocked.
@@ -382,8 +442,37 @@ func (t *Thread) Blocked() Set {
 // SetBlocked replaces the signal mask; SIGKILL and SIGSTOP stay unblocked.
 func (t *Thread) SetBlocked(s Set) {
 	t.p.lock()
+	defer t.p.unlock()
+	t.setBlockedLocked(s)
+}
+
+func (t *Thread) setBlockedLocked(s Set) {
+	old := t.blocked
 	t.blocked = s &^ Unblockable
-	t.p.unlock()
+	t.p.retargetLocked(t.blocked &^ old)
+}
+
+// SetTempMask replaces the mask for the duration of a syscall that takes
+// one (ppoll, pselect6, epoll_pwait), as rt_sigsuspend does: the old mask
+// comes back with RestoreSavedMask, or when the handler of a signal that
+// interrupts the call returns. It reports whether a signal can now be
+// delivered.
+func (t *Thread) SetTempMask(mask Set) bool {
+	t.p.lock()
+	defer t.p.unlock()
+	if !t.restoreSaved {
+		t.saved = t.blocked
+		t.restoreSaved = true
+	}
+	t.setBlockedLocked(mask)
+	return t.deliverableLocked()
+}
+
+// Deliverable reports whether a signal the thread does not block is pending.
+func (t *Thread) Deliverable() bool {
+	t.p.lock()
+	defer t.p.unlock()
+	return t.deliverableLocked()
 }
 
 // Pending returns the signals pending for the thread or its process.
@@ -466,11 +555,11 @@ func (t *Thread) Delivered(sig int, act *Action) {
 	t.p.lock()
 	defer t.p.unlock()
 	t.restoreSaved = false
-	t.blocked |= act.Mask
+	s := t.blocked | act.Mask
 	if act.Flags&SANoDefer == 0 {
-		t.blocked |= Bit(sig)
+		s |= Bit(sig)
 	}
-	t.blocked &^= Unblockable
+	t.setBlockedLocked(s)
 }
 
 // RestoreSavedMask puts back the mask rt_sigsuspend replaced, once no
@@ -480,7 +569,7 @@ func (t *Thread) RestoreSavedMask() {
 	defer t.p.unlock()
 	if t.restoreSaved {
 		t.restoreSaved = false
-		t.blocked = t.saved
+		t.setBlockedLocked(t.saved)
 	}
 }
 
@@ -516,7 +605,7 @@ func (t *Thread) Suspend(mask Set) {
 	t.p.lock()
 	t.saved = t.blocked
 	t.restoreSaved = true
-	t.blocked = mask &^ Unblockable
+	t.setBlockedLocked(mask)
 	t.p.unlock()
 	t.wait(time.Time{})
 }
@@ -549,7 +638,7 @@ func (t *Thread) TimedWait(set Set, timeout time.Duration) (Info, error) {
 	}
 	woken := t.wait(deadline)
 	p.lock()
-	t.blocked = t.realBlocked
+	t.setBlockedLocked(t.realBlocked)
 	t.realBlocked = 0
 	info, ok = t.dequeueLocked(mask)
 	p.unlock()

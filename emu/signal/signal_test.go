@@ -1,8 +1,11 @@
 package signal
 
 import (
+	"runtime"
+	"sync/atomic"
 	"testing"
 	"time"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -276,14 +279,69 @@ func TestSuspend(t *testing.T) {
 }
 
 func TestCatchHost(t *testing.T) {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
 	p := NewProcess()
 	th := p.NewThread(nil)
+	th.Tid = unix.Gettid()
+	other := p.NewThread(nil)
 	p.SetAction(int(unix.SIGALRM), handler(int(unix.SIGALRM), 0))
-	CatchHost(p, unix.SIGALRM)
+	p.SetAction(int(unix.SIGUSR2), handler(int(unix.SIGUSR2), 0))
+	CatchHost(p)
+	// A kill is process-directed, with the sender's siginfo.
 	unix.Kill(unix.Getpid(), unix.SIGALRM)
 	in, err := th.TimedWait(Bit(int(unix.SIGALRM)), 5*time.Second)
-	if err != nil || in.Code != SIKernel {
+	if err != nil || in.Code != SIUser || in.Pid() != unix.Getpid() {
 		t.Errorf("host SIGALRM: %+v %v", in, err)
+	}
+	// A tgkill goes to the thread on the host thread it was sent to.
+	unix.Tgkill(unix.Getpid(), th.Tid, unix.SIGUSR2)
+	in, err = th.TimedWait(Bit(int(unix.SIGUSR2)), 5*time.Second)
+	if err != nil || in.Code != SITKill {
+		t.Errorf("host tgkill: %+v %v", in, err)
+	}
+	if other.Pending() != 0 {
+		t.Errorf("other thread has %#x pending", other.Pending())
+	}
+}
+
+// TestSafeSyscall interrupts a blocking read, and checks that a set word
+// keeps the syscall from starting.
+func TestSafeSyscall(t *testing.T) {
+	InstallInterrupt()
+	var fds [2]int
+	if err := unix.Pipe2(fds[:], unix.O_CLOEXEC); err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(fds[0])
+	defer unix.Close(fds[1])
+	word := new(uint32)
+	var buf [1]byte
+	*word = 1
+	if r := SafeSyscall(word, unix.SYS_READ, uintptr(fds[0]), uintptr(unsafe.Pointer(&buf[0])), 1, 0, 0, 0); r != NotStarted {
+		t.Fatalf("read with the word set: %d", r)
+	}
+	*word = 0
+	tid := make(chan int)
+	res := make(chan int64)
+	go func() {
+		runtime.LockOSThread()
+		defer runtime.UnlockOSThread()
+		tid <- unix.Gettid()
+		res <- SafeSyscall(word, unix.SYS_READ, uintptr(fds[0]), uintptr(unsafe.Pointer(&buf[0])), 1, 0, 0, 0)
+	}()
+	id := <-tid
+	for {
+		select {
+		case r := <-res:
+			if r != -int64(unix.EINTR) && r != NotStarted {
+				t.Fatalf("interrupted read: %d", r)
+			}
+			return
+		case <-time.After(10 * time.Millisecond):
+			atomic.StoreUint32(word, 1)
+			InterruptThread(id)
+		}
 	}
 }
 

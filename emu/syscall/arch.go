@@ -14,7 +14,7 @@ const (
 )
 
 func init() {
-	def(unix.SYS_ARCH_PRCTL, "arch_prctl", sysArchPrctl, ArgHex, ArgHex)
+	def(unix.SYS_ARCH_PRCTL, "arch_prctl", sysArchPrctl, ArgArchPrctl, ArgHex)
 }
 
 func sysArchPrctl(t *Task, a *Args) int64 {

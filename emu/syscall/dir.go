@@ -9,19 +9,19 @@ import (
 // as the guest's cwd is the host's).
 
 func init() {
-	def(unix.SYS_GETDENTS64, "getdents64", pass(unix.SYS_GETDENTS64, sFD, outLen(2), sVal), ArgFD, ArgPtr, ArgUint)
-	def(unix.SYS_GETDENTS, "getdents", pass(unix.SYS_GETDENTS, sFD, outLen(2), sVal), ArgFD, ArgPtr, ArgUint)
+	def(unix.SYS_GETDENTS64, "getdents64", pass(unix.SYS_GETDENTS64, sFD, outLen(2), sVal), ArgFD, ArgDirentsOut, ArgUint)
+	def(unix.SYS_GETDENTS, "getdents", pass(unix.SYS_GETDENTS, sFD, outLen(2), sVal), ArgFD, ArgDirentsOut, ArgUint)
 
 	def(unix.SYS_MKDIR, "mkdir", pass(unix.SYS_MKDIR, sPath, sVal), ArgStr, ArgOctal)
 	def(unix.SYS_MKDIRAT, "mkdirat", pass(unix.SYS_MKDIRAT, sFD, sPath, sVal), ArgFD, ArgStr, ArgOctal)
 	def(unix.SYS_RMDIR, "rmdir", pass(unix.SYS_RMDIR, sPath), ArgStr)
 	def(unix.SYS_UNLINK, "unlink", pass(unix.SYS_UNLINK, sPath), ArgStr)
-	def(unix.SYS_UNLINKAT, "unlinkat", pass(unix.SYS_UNLINKAT, sFD, sPath, sVal), ArgFD, ArgStr, ArgHex)
+	def(unix.SYS_UNLINKAT, "unlinkat", pass(unix.SYS_UNLINKAT, sFD, sPath, sVal), ArgFD, ArgStr, ArgAtFlags)
 	def(unix.SYS_RENAME, "rename", pass(unix.SYS_RENAME, sPath, sPath), ArgStr, ArgStr)
 	def(unix.SYS_RENAMEAT, "renameat", pass(unix.SYS_RENAMEAT, sFD, sPath, sFD, sPath), ArgFD, ArgStr, ArgFD, ArgStr)
 	def(unix.SYS_RENAMEAT2, "renameat2", pass(unix.SYS_RENAMEAT2, sFD, sPath, sFD, sPath, sVal), ArgFD, ArgStr, ArgFD, ArgStr, ArgHex)
 	def(unix.SYS_LINK, "link", pass(unix.SYS_LINK, sPath, sPath), ArgStr, ArgStr)
-	def(unix.SYS_LINKAT, "linkat", pass(unix.SYS_LINKAT, sFD, sPath, sFD, sPath, sVal), ArgFD, ArgStr, ArgFD, ArgStr, ArgHex)
+	def(unix.SYS_LINKAT, "linkat", pass(unix.SYS_LINKAT, sFD, sPath, sFD, sPath, sVal), ArgFD, ArgStr, ArgFD, ArgStr, ArgAtFlags)
 	def(unix.SYS_SYMLINK, "symlink", pass(unix.SYS_SYMLINK, sPath, sPath), ArgStr, ArgStr)
 	def(unix.SYS_SYMLINKAT, "symlinkat", pass(unix.SYS_SYMLINKAT, sPath, sFD, sPath), ArgStr, ArgFD, ArgStr)
 	def(unix.SYS_MKNOD, "mknod", pass(unix.SYS_MKNOD, sPath, sVal, sVal), ArgStr, ArgOctal, ArgHex)
@@ -34,16 +34,16 @@ func init() {
 	def(unix.SYS_CHOWN, "chown", pass(unix.SYS_CHOWN, sPath, sVal, sVal), ArgStr, ArgInt, ArgInt)
 	def(unix.SYS_FCHOWN, "fchown", pass(unix.SYS_FCHOWN, sFD, sVal, sVal), ArgFD, ArgInt, ArgInt)
 	def(unix.SYS_LCHOWN, "lchown", pass(unix.SYS_LCHOWN, sPath, sVal, sVal), ArgStr, ArgInt, ArgInt)
-	def(unix.SYS_FCHOWNAT, "fchownat", pass(unix.SYS_FCHOWNAT, sFD, sPath, sVal, sVal, sVal), ArgFD, ArgStr, ArgInt, ArgInt, ArgHex)
+	def(unix.SYS_FCHOWNAT, "fchownat", pass(unix.SYS_FCHOWNAT, sFD, sPath, sVal, sVal, sVal), ArgFD, ArgStr, ArgInt, ArgInt, ArgAtFlags)
 
 	// The path of utimensat and futimesat may be NULL: the call then
 	// applies to the fd.
-	def(unix.SYS_UTIMENSAT, "utimensat", pass(unix.SYS_UTIMENSAT, sFD, sPathOpt, inN(32), sVal), ArgFD, ArgStr, ArgPtr, ArgHex)
+	def(unix.SYS_UTIMENSAT, "utimensat", pass(unix.SYS_UTIMENSAT, sFD, sPathOpt, inN(32), sVal), ArgFD, ArgStr, ArgPtr, ArgAtFlags)
 	def(unix.SYS_FUTIMESAT, "futimesat", pass(unix.SYS_FUTIMESAT, sFD, sPathOpt, inN(32)), ArgFD, ArgStr, ArgPtr)
 	def(unix.SYS_UTIMES, "utimes", pass(unix.SYS_UTIMES, sPath, inN(32)), ArgStr, ArgPtr)
 	def(unix.SYS_UTIME, "utime", pass(unix.SYS_UTIME, sPath, inN(16)), ArgStr, ArgPtr)
 
-	def(unix.SYS_GETCWD, "getcwd", sysGetcwd, ArgPtr, ArgUint)
+	def(unix.SYS_GETCWD, "getcwd", sysGetcwd, ArgOutStr, ArgUint)
 	def(unix.SYS_CHDIR, "chdir", pass(unix.SYS_CHDIR, sPath), ArgStr)
 	def(unix.SYS_FCHDIR, "fchdir", pass(unix.SYS_FCHDIR, sFD), ArgFD)
 	def(unix.SYS_CHROOT, "chroot", pass(unix.SYS_CHROOT, sPath), ArgStr)

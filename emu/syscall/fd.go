@@ -15,10 +15,10 @@ func init() {
 	def(unix.SYS_DUP, "dup", sysDup, ArgFD)
 	def(unix.SYS_DUP2, "dup2", sysDup2, ArgFD, ArgFD)
 	def(unix.SYS_DUP3, "dup3", sysDup3, ArgFD, ArgFD, ArgHex)
-	def(unix.SYS_FCNTL, "fcntl", sysFcntl, ArgFD, ArgInt, ArgHex)
+	def(unix.SYS_FCNTL, "fcntl", sysFcntl, ArgFD, ArgFcntlCmd, ArgFcntlArg)
 
-	def(unix.SYS_PIPE, "pipe", sysPipe, ArgPtr)
-	def(unix.SYS_PIPE2, "pipe2", sysPipe2, ArgPtr, ArgHex)
+	def(unix.SYS_PIPE, "pipe", sysPipe, ArgFDPairOut)
+	def(unix.SYS_PIPE2, "pipe2", sysPipe2, ArgFDPairOut, ArgHex)
 	def(unix.SYS_EVENTFD, "eventfd", sysEventfd, ArgUint)
 	def(unix.SYS_EVENTFD2, "eventfd2", sysEventfd2, ArgUint, ArgHex)
 	def(unix.SYS_MEMFD_CREATE, "memfd_create", sysMemfdCreate, ArgStr, ArgHex)

@@ -40,7 +40,7 @@ func (p *Process) reserved(fd int) bool {
 	if fd < 0 {
 		return false
 	}
-	if p.Mem != nil && fd == p.Mem.FD() {
+	if p.Mem != nil && (fd == p.Mem.FD() || p.Mem.Holds(fd)) {
 		return true
 	}
 	if s := reservedP.Load(); s != nil {
@@ -52,6 +52,9 @@ func (p *Process) reserved(fd int) bool {
 	}
 	return false
 }
+
+// Reserve hides fds, guestrun's own, from the guest.
+func Reserve(fds ...int) { addReserved(fds...) }
 
 func addReserved(fds ...int) {
 	reserveMu.Lock()
@@ -75,12 +78,19 @@ func (p *Process) reservedList() []int {
 	if old := reservedP.Load(); old != nil {
 		s = slices.Clone(*old)
 	}
-	if p.Mem != nil && !slices.Contains(s, p.Mem.FD()) {
-		s = append(s, p.Mem.FD())
+	if p.Mem != nil {
+		for _, fd := range append(p.Mem.Held(), p.Mem.FD()) {
+			if !slices.Contains(s, fd) {
+				s = append(s, fd)
+			}
+		}
 		slices.Sort(s)
 	}
 	return s
 }
+
+// ReservedFloor is the lowest number of guestrun's own fds.
+func ReservedFloor() int { return reservedFloor() }
 
 // ReserveFD moves one of guestrun's fds to a high number, close-on-exec,
 // hides it from the guest and returns the new number; the old one is closed.

@@ -10,24 +10,24 @@ import (
 // their buffers translated.
 
 func init() {
-	def(unix.SYS_OPEN, "open", sysOpen, ArgStr, ArgHex, ArgOctal)
+	def(unix.SYS_OPEN, "open", sysOpen, ArgStr, ArgOpenFlags, ArgOpenMode)
 	def(unix.SYS_CREAT, "creat", sysCreat, ArgStr, ArgOctal)
-	def(unix.SYS_OPENAT, "openat", sysOpenat, ArgFD, ArgStr, ArgHex, ArgOctal)
+	def(unix.SYS_OPENAT, "openat", sysOpenat, ArgFD, ArgStr, ArgOpenFlags, ArgOpenMode)
 	def(unix.SYS_OPENAT2, "openat2", sysOpenat2, ArgFD, ArgStr, ArgPtr, ArgUint)
 	def(unix.SYS_CLOSE, "close", sysClose, ArgFD)
 	def(unix.SYS_CLOSE_RANGE, "close_range", sysCloseRange, ArgUint, ArgUint, ArgHex)
 
-	def(unix.SYS_READ, "read", sysRead, ArgFD, ArgPtr, ArgUint)
-	def(unix.SYS_WRITE, "write", sysWrite, ArgFD, ArgPtr, ArgUint)
-	def(unix.SYS_PREAD64, "pread64", sysPread, ArgFD, ArgPtr, ArgUint, ArgInt)
-	def(unix.SYS_PWRITE64, "pwrite64", sysPwrite, ArgFD, ArgPtr, ArgUint, ArgInt)
-	def(unix.SYS_READV, "readv", vec(unix.SYS_READV, unix.PROT_WRITE), ArgFD, ArgPtr, ArgUint)
-	def(unix.SYS_WRITEV, "writev", vec(unix.SYS_WRITEV, unix.PROT_READ), ArgFD, ArgPtr, ArgUint)
-	def(unix.SYS_PREADV, "preadv", vec(unix.SYS_PREADV, unix.PROT_WRITE), ArgFD, ArgPtr, ArgUint, ArgInt)
-	def(unix.SYS_PWRITEV, "pwritev", vec(unix.SYS_PWRITEV, unix.PROT_READ), ArgFD, ArgPtr, ArgUint, ArgInt)
+	def(unix.SYS_READ, "read", sysRead, ArgFD, ArgOutBuf, ArgUint)
+	def(unix.SYS_WRITE, "write", sysWrite, ArgFD, ArgBuf(2), ArgUint)
+	def(unix.SYS_PREAD64, "pread64", sysPread, ArgFD, ArgOutBuf, ArgUint, ArgInt)
+	def(unix.SYS_PWRITE64, "pwrite64", sysPwrite, ArgFD, ArgBuf(2), ArgUint, ArgInt)
+	def(unix.SYS_READV, "readv", vec(unix.SYS_READV, unix.PROT_WRITE), ArgFD, ArgIovecOut(2), ArgUint)
+	def(unix.SYS_WRITEV, "writev", vec(unix.SYS_WRITEV, unix.PROT_READ), ArgFD, ArgIovec(2), ArgUint)
+	def(unix.SYS_PREADV, "preadv", vec(unix.SYS_PREADV, unix.PROT_WRITE), ArgFD, ArgIovecOut(2), ArgUint, ArgInt)
+	def(unix.SYS_PWRITEV, "pwritev", vec(unix.SYS_PWRITEV, unix.PROT_READ), ArgFD, ArgIovec(2), ArgUint, ArgInt)
 	def(unix.SYS_PREADV2, "preadv2", vec(unix.SYS_PREADV2, unix.PROT_WRITE), ArgFD, ArgPtr, ArgUint, ArgInt, ArgInt, ArgHex)
 	def(unix.SYS_PWRITEV2, "pwritev2", vec(unix.SYS_PWRITEV2, unix.PROT_READ), ArgFD, ArgPtr, ArgUint, ArgInt, ArgInt, ArgHex)
-	def(unix.SYS_LSEEK, "lseek", sysLseek, ArgFD, ArgInt, ArgInt)
+	def(unix.SYS_LSEEK, "lseek", sysLseek, ArgFD, ArgInt, ArgWhence)
 
 	def(unix.SYS_SENDFILE, "sendfile", pass(unix.SYS_SENDFILE, sFD, sFD, outN(8), sVal), ArgFD, ArgFD, ArgPtr, ArgUint)
 	def(unix.SYS_COPY_FILE_RANGE, "copy_file_range",

@@ -19,16 +19,20 @@ import (
 // go:uintptrescapes moves to the heap and keeps alive for the call.
 
 // hcall runs a host syscall that may block; the Go scheduler runs other
-// goroutines meanwhile.
+// goroutines meanwhile. A call that can block indefinitely (blockKind) is
+// interrupted by a guest signal, and returns what the kernel would have
+// returned to the signal delivery code: a restart request or EINTR.
 //
 //go:uintptrescapes
 func (t *Task) hcall(nr, a0, a1, a2 uintptr) int64 {
-	r, _, e := unix.Syscall(nr, a0, a1, a2)
-	return rawResult(r, e)
+	return t.hcall6(nr, a0, a1, a2, 0, 0, 0)
 }
 
 //go:uintptrescapes
 func (t *Task) hcall6(nr, a0, a1, a2, a3, a4, a5 uintptr) int64 {
+	if nr < maxSyscall && blockKind[nr] != blockNone {
+		return t.blockingCall(blockKind[nr], nr, [6]uintptr{a0, a1, a2, a3, a4, a5})
+	}
 	r, _, e := unix.Syscall6(nr, a0, a1, a2, a3, a4, a5)
 	return rawResult(r, e)
 }

@@ -44,7 +44,7 @@ func init() {
 	def(unix.SYS_GETPGRP, "getpgrp", rawCall(unix.SYS_GETPGRP, 0))
 	def(unix.SYS_GETSID, "getsid", rawCall(unix.SYS_GETSID, 1), ArgInt)
 	def(unix.SYS_SETSID, "setsid", rawCall(unix.SYS_SETSID, 0))
-	def(unix.SYS_PRCTL, "prctl", sysPrctl, ArgInt, ArgHex, ArgHex, ArgHex, ArgHex)
+	def(unix.SYS_PRCTL, "prctl", sysPrctl, ArgPrctl, ArgHex, ArgHex, ArgHex, ArgHex)
 	def(unix.SYS_CAPGET, "capget", sysCapget, ArgPtr, ArgPtr)
 	def(unix.SYS_CAPSET, "capset", sysCapset, ArgPtr, ArgPtr)
 }

@@ -15,7 +15,7 @@ import (
 // holding pointers, that the kernel must not see untranslated.
 
 func init() {
-	def(unix.SYS_IOCTL, "ioctl", sysIoctl, ArgFD, ArgHex, ArgHex)
+	def(unix.SYS_IOCTL, "ioctl", sysIoctl, ArgFD, ArgIoctl, ArgHex)
 }
 
 // How an ioctl's argument is passed.

@@ -13,14 +13,14 @@ import (
 // wrappers that adapt arguments and log under -d mmap.
 
 func init() {
-	def(unix.SYS_MMAP, "mmap", sysMmap, ArgPtr, ArgUint, ArgFlags, ArgFlags, ArgFD, ArgHex)
+	def(unix.SYS_MMAP, "mmap", sysMmap, ArgPtr, ArgUint, ArgProt, ArgMmapFlags, ArgFD, ArgHex)
 	def(unix.SYS_MUNMAP, "munmap", sysMunmap, ArgPtr, ArgUint)
-	def(unix.SYS_MPROTECT, "mprotect", sysMprotect, ArgPtr, ArgUint, ArgFlags)
-	def(unix.SYS_PKEY_MPROTECT, "pkey_mprotect", sysPkeyMprotect, ArgPtr, ArgUint, ArgFlags, ArgInt)
+	def(unix.SYS_MPROTECT, "mprotect", sysMprotect, ArgPtr, ArgUint, ArgProt)
+	def(unix.SYS_PKEY_MPROTECT, "pkey_mprotect", sysPkeyMprotect, ArgPtr, ArgUint, ArgProt, ArgInt)
 	def(unix.SYS_PKEY_ALLOC, "pkey_alloc", sysPkeyAlloc, ArgFlags, ArgFlags)
 	def(unix.SYS_PKEY_FREE, "pkey_free", sysPkeyFree, ArgInt)
-	def(unix.SYS_MREMAP, "mremap", sysMremap, ArgPtr, ArgUint, ArgUint, ArgFlags, ArgPtr)
-	def(unix.SYS_MADVISE, "madvise", sysMadvise, ArgPtr, ArgUint, ArgInt)
+	def(unix.SYS_MREMAP, "mremap", sysMremap, ArgPtr, ArgUint, ArgUint, ArgMremapFlags, ArgPtr)
+	def(unix.SYS_MADVISE, "madvise", sysMadvise, ArgPtr, ArgUint, ArgMadvise)
 	def(unix.SYS_BRK, "brk", sysBrk, ArgPtr)
 	def(unix.SYS_MSYNC, "msync", sysMsync, ArgPtr, ArgUint, ArgFlags)
 	def(unix.SYS_MINCORE, "mincore", sysMincore, ArgPtr, ArgUint, ArgPtr)

@@ -18,18 +18,18 @@ import (
 // kernel's business.
 
 func init() {
-	def(unix.SYS_RT_SIGACTION, "rt_sigaction", sysRtSigaction, ArgInt, ArgPtr, ArgPtr, ArgUint)
-	def(unix.SYS_RT_SIGPROCMASK, "rt_sigprocmask", sysRtSigprocmask, ArgInt, ArgPtr, ArgPtr, ArgUint)
-	def(unix.SYS_RT_SIGPENDING, "rt_sigpending", sysRtSigpending, ArgPtr, ArgUint)
+	def(unix.SYS_RT_SIGACTION, "rt_sigaction", sysRtSigaction, ArgSignal, ArgSigaction, ArgSigactionOut, ArgUint)
+	def(unix.SYS_RT_SIGPROCMASK, "rt_sigprocmask", sysRtSigprocmask, ArgSigHow, ArgSigset, ArgSigsetOut, ArgUint)
+	def(unix.SYS_RT_SIGPENDING, "rt_sigpending", sysRtSigpending, ArgSigsetOut, ArgUint)
 	def(unix.SYS_RT_SIGRETURN, "rt_sigreturn", sysRtSigreturn)
-	def(unix.SYS_RT_SIGSUSPEND, "rt_sigsuspend", sysRtSigsuspend, ArgPtr, ArgUint)
+	def(unix.SYS_RT_SIGSUSPEND, "rt_sigsuspend", sysRtSigsuspend, ArgSigset, ArgUint)
 	def(unix.SYS_RT_SIGTIMEDWAIT, "rt_sigtimedwait", sysRtSigtimedwait, ArgPtr, ArgPtr, ArgPtr, ArgUint)
 	def(unix.SYS_RT_SIGQUEUEINFO, "rt_sigqueueinfo", sysRtSigqueueinfo, ArgInt, ArgInt, ArgPtr)
 	def(unix.SYS_RT_TGSIGQUEUEINFO, "rt_tgsigqueueinfo", sysRtTgsigqueueinfo, ArgInt, ArgInt, ArgInt, ArgPtr)
 	def(unix.SYS_SIGALTSTACK, "sigaltstack", sysSigaltstack, ArgPtr, ArgPtr)
-	def(unix.SYS_KILL, "kill", sysKill, ArgInt, ArgInt)
-	def(unix.SYS_TKILL, "tkill", sysTkill, ArgInt, ArgInt)
-	def(unix.SYS_TGKILL, "tgkill", sysTgkill, ArgInt, ArgInt, ArgInt)
+	def(unix.SYS_KILL, "kill", sysKill, ArgInt, ArgSignal)
+	def(unix.SYS_TKILL, "tkill", sysTkill, ArgInt, ArgSignal)
+	def(unix.SYS_TGKILL, "tgkill", sysTgkill, ArgInt, ArgInt, ArgSignal)
 	def(unix.SYS_PAUSE, "pause", sysPause)
 	def(unix.SYS_RESTART_SYSCALL, "restart_syscall", sysRestartSyscall)
 	def(unix.SYS_ALARM, "alarm", sysAlarm, ArgUint)
@@ -350,11 +350,9 @@ func sysRestartSyscall(t *Task, a *Args) int64 {
 }
 
 // Interval timers are the host's, which keeps them across execve as Linux
-// does. Their signals are caught with os/signal and queued to the guest
-// process, with si_code SI_KERNEL as the kernel gives them; a SIGALRM sent
-// by another process is seen the same way until guestrun catches host
-// signals with their siginfo. ITIMER_PROF's SIGPROF is the Go runtime's own
-// and never reaches the guest.
+// does; their signals reach the guest through package signal's host
+// handler, with the kernel's siginfo. ITIMER_PROF's SIGPROF is the Go
+// runtime's own and never reaches the guest.
 const (
 	itimerReal    = 0
 	itimerVirtual = 1
@@ -362,16 +360,13 @@ const (
 	itimervalSize = 32
 )
 
-// catchTimer routes the host signal of timer which to the guest.
+// catchTimer makes sure the host signal of timer which reaches the guest.
 func (t *Task) catchTimer(which int) {
-	switch which {
-	case itimerReal:
-		signal.CatchHost(t.P.Sig, unix.SIGALRM)
-	case itimerVirtual:
-		signal.CatchHost(t.P.Sig, unix.SIGVTALRM)
-	case itimerProf:
+	if which == itimerProf {
 		t.P.Log.Once(dbg.Unimp, "itimer_prof", "unimp: ITIMER_PROF never delivers SIGPROF to the guest")
+		return
 	}
+	signal.CatchHost(t.P.Sig)
 }
 
 func sysAlarm(t *Task, a *Args) int64 {

@@ -25,8 +25,8 @@ const (
 )
 
 func init() {
-	def(unix.SYS_SOCKET, "socket", sysSocket, ArgInt, ArgHex, ArgInt)
-	def(unix.SYS_SOCKETPAIR, "socketpair", sysSocketpair, ArgInt, ArgHex, ArgInt, ArgPtr)
+	def(unix.SYS_SOCKET, "socket", sysSocket, ArgSockDomain, ArgSockType, ArgInt)
+	def(unix.SYS_SOCKETPAIR, "socketpair", sysSocketpair, ArgSockDomain, ArgSockType, ArgInt, ArgFDPairOut)
 	def(unix.SYS_BIND, "bind", sockaddrCall(unix.SYS_BIND), ArgFD, ArgPtr, ArgUint)
 	def(unix.SYS_CONNECT, "connect", sockaddrCall(unix.SYS_CONNECT), ArgFD, ArgPtr, ArgUint)
 	def(unix.SYS_LISTEN, "listen", pass(unix.SYS_LISTEN, sFD, sVal), ArgFD, ArgInt)
@@ -34,8 +34,8 @@ func init() {
 	def(unix.SYS_ACCEPT4, "accept4", sysAccept4, ArgFD, ArgPtr, ArgPtr, ArgHex)
 	def(unix.SYS_GETSOCKNAME, "getsockname", sockname(unix.SYS_GETSOCKNAME), ArgFD, ArgPtr, ArgPtr)
 	def(unix.SYS_GETPEERNAME, "getpeername", sockname(unix.SYS_GETPEERNAME), ArgFD, ArgPtr, ArgPtr)
-	def(unix.SYS_SENDTO, "sendto", sysSendto, ArgFD, ArgPtr, ArgUint, ArgHex, ArgPtr, ArgUint)
-	def(unix.SYS_RECVFROM, "recvfrom", sysRecvfrom, ArgFD, ArgPtr, ArgUint, ArgHex, ArgPtr, ArgPtr)
+	def(unix.SYS_SENDTO, "sendto", sysSendto, ArgFD, ArgBuf(2), ArgUint, ArgHex, ArgPtr, ArgUint)
+	def(unix.SYS_RECVFROM, "recvfrom", sysRecvfrom, ArgFD, ArgOutBuf, ArgUint, ArgHex, ArgPtr, ArgPtr)
 	def(unix.SYS_SENDMSG, "sendmsg", sysSendmsg, ArgFD, ArgPtr, ArgHex)
 	def(unix.SYS_RECVMSG, "recvmsg", sysRecvmsg, ArgFD, ArgPtr, ArgHex)
 	def(unix.SYS_SENDMMSG, "sendmmsg", sysSendmmsg, ArgFD, ArgPtr, ArgUint, ArgHex)

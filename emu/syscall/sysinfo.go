@@ -12,12 +12,12 @@ import (
 // since the guest runs on its kernel, with a few exceptions noted below.
 
 func init() {
-	def(unix.SYS_UNAME, "uname", sysUname, ArgPtr)
+	def(unix.SYS_UNAME, "uname", sysUname, ArgUnameOut)
 	def(unix.SYS_SYSINFO, "sysinfo", sysSysinfo, ArgPtr)
-	def(unix.SYS_GETRANDOM, "getrandom", sysGetrandom, ArgPtr, ArgUint, ArgFlags)
-	def(unix.SYS_PRLIMIT64, "prlimit64", sysPrlimit64, ArgInt, ArgInt, ArgPtr, ArgPtr)
-	def(unix.SYS_GETRLIMIT, "getrlimit", sysGetrlimit, ArgInt, ArgPtr)
-	def(unix.SYS_SETRLIMIT, "setrlimit", sysSetrlimit, ArgInt, ArgPtr)
+	def(unix.SYS_GETRANDOM, "getrandom", sysGetrandom, ArgOutHex, ArgUint, ArgGrndFlags)
+	def(unix.SYS_PRLIMIT64, "prlimit64", sysPrlimit64, ArgInt, ArgRlimitRes, ArgRlimit, ArgRlimitOut)
+	def(unix.SYS_GETRLIMIT, "getrlimit", sysGetrlimit, ArgRlimitRes, ArgRlimitOut)
+	def(unix.SYS_SETRLIMIT, "setrlimit", sysSetrlimit, ArgRlimitRes, ArgRlimit)
 	def(unix.SYS_GETCPU, "getcpu", sysGetcpu, ArgPtr, ArgPtr, ArgPtr)
 	def(unix.SYS_SCHED_GETAFFINITY, "sched_getaffinity", sysSchedGetaffinity, ArgInt, ArgUint, ArgPtr)
 	def(unix.SYS_SCHED_SETAFFINITY, "sched_setaffinity", sysSchedSetaffinity, ArgInt, ArgUint, ArgPtr)

@@ -4,24 +4,89 @@
 package syscall
 
 import (
+	"sync/atomic"
+
 	"golang.org/x/sys/unix"
 
 	"guestrun/emu/dbg"
 )
 
-// ArgKind tells -strace how to show an argument.
-type ArgKind uint8
+// ArgKind tells -strace how to show an argument (strace.go formats them).
+// Kinds named ...Out are what the call writes: they are shown after it, and
+// as a bare pointer when it fails. The others are read before the call.
+type ArgKind uint16
 
 const (
-	ArgInt   ArgKind = iota // signed decimal
-	ArgUint                 // unsigned decimal
-	ArgHex                  // hexadecimal
-	ArgPtr                  // pointer: NULL or hex
-	ArgFD                   // file descriptor (AT_FDCWD aware)
-	ArgStr                  // NUL-terminated string in guest memory
-	ArgOctal                // mode bits
-	ArgFlags                // flags: shown in hex unless the entry formats them
+	ArgInt           ArgKind = iota // signed decimal
+	ArgUint                         // unsigned decimal
+	ArgHex                          // hexadecimal
+	ArgPtr                          // pointer: NULL or hex
+	ArgFD                           // file descriptor (AT_FDCWD aware)
+	ArgStr                          // NUL-terminated string in guest memory
+	ArgOctal                        // mode bits
+	ArgFlags                        // flags without names: hex
+	ArgOpenFlags                    // O_RDONLY|O_CLOEXEC...
+	ArgOpenMode                     // open's mode: shown only with O_CREAT or O_TMPFILE in the previous argument
+	ArgProt                         // PROT_READ|PROT_WRITE...
+	ArgMmapFlags                    // MAP_PRIVATE|MAP_ANONYMOUS...
+	ArgMremapFlags                  // MREMAP_MAYMOVE...
+	ArgAtFlags                      // AT_SYMLINK_NOFOLLOW|AT_EMPTY_PATH...
+	ArgAccessMode                   // F_OK or R_OK|W_OK|X_OK
+	ArgSignal                       // SIGINT...
+	ArgSigHow                       // SIG_BLOCK, SIG_UNBLOCK, SIG_SETMASK
+	ArgSigset                       // sigset_t: [INT TERM]
+	ArgSigsetOut                    // sigset_t the call wrote
+	ArgSigaction                    // struct sigaction
+	ArgSigactionOut                 // struct sigaction the call wrote
+	ArgStatOut                      // struct stat: {st_mode=S_IFREG|0644, st_size=..., ...}
+	ArgStatxOut                     // struct statx
+	ArgOutBuf                       // data the call wrote; the result is its length
+	ArgOutHex                       // the same, shown in hex escapes (getrandom)
+	ArgOutStr                       // NUL-terminated string the call wrote (getcwd)
+	ArgDirentsOut                   // getdents buffer: the number of entries
+	ArgTimespec                     // struct timespec: {tv_sec=1, tv_nsec=0}
+	ArgTimespecOut                  // struct timespec the call wrote
+	ArgClock                        // CLOCK_MONOTONIC...
+	ArgWhence                       // SEEK_SET...
+	ArgFcntlCmd                     // F_GETFD...
+	ArgFcntlArg                     // fcntl's third argument, as the previous command wants it
+	ArgIoctl                        // ioctl request: TCGETS...
+	ArgFutexOp                      // FUTEX_WAIT_PRIVATE...
+	ArgFutexArg                     // futex's arguments after the value, shown as the operation uses them
+	ArgArchPrctl                    // ARCH_SET_FS...
+	ArgPrctl                        // PR_SET_NAME...
+	ArgRlimitRes                    // RLIMIT_STACK...
+	ArgRlimit                       // struct rlimit: {rlim_cur=8192*1024, rlim_max=RLIM64_INFINITY}
+	ArgRlimitOut                    // struct rlimit the call wrote
+	ArgMadvise                      // MADV_DONTNEED...
+	ArgUnameOut                     // struct utsname
+	ArgFDPairOut                    // int[2] written by pipe and socketpair: [3, 4]
+	ArgArgv                         // NULL-terminated array of strings: ["ls", "-l"]
+	ArgEnvp                         // the same, shown as its address and count
+	ArgCloneFlags                   // CLONE_VM|CLONE_FS|...|SIGCHLD
+	ArgWaitStatusOut                // wait status: [{WIFEXITED(s) && WEXITSTATUS(s) == 0}]
+	ArgSockDomain                   // AF_INET...
+	ArgSockType                     // SOCK_STREAM|SOCK_CLOEXEC...
+	ArgGrndFlags                    // GRND_NONBLOCK...
+
+	// Kinds with a parameter, made by the functions below: the kind in the
+	// low byte, an argument index above.
+	argBuf      ArgKind = 0x40 // data read by the call, length in another argument
+	argIovec    ArgKind = 0x41 // iovec array read by the call, count in another argument
+	argIovecOut ArgKind = 0x42 // iovec array the call filled, count in another argument
 )
+
+// ArgBuf is a buffer the call reads (write's data), whose length is
+// argument lenArg.
+func ArgBuf(lenArg int) ArgKind { return argBuf | ArgKind(lenArg)<<8 }
+
+// ArgIovec is an iovec array the call reads (writev), with argument cntArg
+// elements.
+func ArgIovec(cntArg int) ArgKind { return argIovec | ArgKind(cntArg)<<8 }
+
+// ArgIovecOut is an iovec array the call fills (readv), with argument cntArg
+// elements; the result is how many bytes it filled.
+func ArgIovecOut(cntArg int) ArgKind { return argIovecOut | ArgKind(cntArg)<<8 }
 
 // Handler runs a syscall. It returns the value for RAX: the result, or a
 // negated errno.
@@ -91,6 +156,7 @@ func rawResult(r uintptr, e unix.Errno) int64 {
 // dispatch runs syscall nr with the task's argument registers.
 func (t *Task) dispatch(nr uint64, a *Args) (ret int64) {
 	if nr < maxSyscall {
+		atomic.AddUint64(&t.P.Calls[nr], 1)
 		if e := &table[nr]; e.Fn != nil {
 			// Pointers are checked before use, but another guest thread
 			// may unmap the memory while a handler copies to or from it;

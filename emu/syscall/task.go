@@ -27,6 +27,12 @@ type Process struct {
 
 	// Strace, when set, is called around every syscall (-strace).
 	Strace Tracer
+	// Calls counts the syscalls made, by number (-stats).
+	Calls [maxSyscall]uint64
+	// Debugger, when set, runs the CPU instead of cpu.Run (-g).
+	Debugger Debugger
+	// retired sums the CPU counters of exited threads (-stats), under mu.
+	retired cpu.Stats
 
 	mu      sync.Mutex
 	threads map[int]*Task
@@ -105,7 +111,13 @@ func commName(path string) []byte {
 func (t *Task) Run() int {
 	c := t.CPU
 	for !t.exited {
-		switch c.Run() {
+		var stop cpu.StopKind
+		if d := t.P.Debugger; d != nil {
+			stop = d.Run(c)
+		} else {
+			stop = c.Run()
+		}
+		switch stop {
 		case cpu.StopSyscall:
 			t.syscall()
 		case cpu.StopFault:

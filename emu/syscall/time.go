@@ -12,12 +12,12 @@ import (
 // order (EINVAL for a bad clock before EFAULT for a bad pointer).
 
 func init() {
-	def(unix.SYS_CLOCK_GETTIME, "clock_gettime", sysClockGettime, ArgInt, ArgPtr)
-	def(unix.SYS_CLOCK_GETRES, "clock_getres", sysClockGetres, ArgInt, ArgPtr)
+	def(unix.SYS_CLOCK_GETTIME, "clock_gettime", sysClockGettime, ArgClock, ArgTimespecOut)
+	def(unix.SYS_CLOCK_GETRES, "clock_getres", sysClockGetres, ArgClock, ArgTimespecOut)
 	def(unix.SYS_GETTIMEOFDAY, "gettimeofday", sysGettimeofday, ArgPtr, ArgPtr)
 	def(unix.SYS_TIME, "time", sysTime, ArgPtr)
-	def(unix.SYS_NANOSLEEP, "nanosleep", sysNanosleep, ArgPtr, ArgPtr)
-	def(unix.SYS_CLOCK_NANOSLEEP, "clock_nanosleep", sysClockNanosleep, ArgInt, ArgFlags, ArgPtr, ArgPtr)
+	def(unix.SYS_NANOSLEEP, "nanosleep", sysNanosleep, ArgTimespec, ArgTimespecOut)
+	def(unix.SYS_CLOCK_NANOSLEEP, "clock_nanosleep", sysClockNanosleep, ArgClock, ArgFlags, ArgTimespec, ArgTimespecOut)
 	def(unix.SYS_TIMES, "times", sysTimes, ArgPtr)
 	def(unix.SYS_GETRUSAGE, "getrusage", sysGetrusage, ArgInt, ArgPtr)
 }

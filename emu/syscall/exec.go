@@ -1,0 +1,298 @@
+package syscall
+
+import (
+	"os"
+	"strconv"
+	"strings"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+
+	"guestrun/emu/dbg"
+	"guestrun/emu/loader"
+	"guestrun/emu/signal"
+)
+
+// execve and execveat. The new program runs under a new guestrun: the host
+// execve is always of guestrun itself (/proc/self/exe), with the guest's
+// argv and environment and the guestrun options in force, so the whole
+// process tree stays emulated. Every error the guest can be told about is
+// found first: once the host execve succeeds, the old guest is gone. The
+// host execve does what Linux's does to the rest: other threads end,
+// close-on-exec fds close, the pid stays.
+//
+// The new guestrun gets from its command line what the kernel keeps across
+// an execve that the guest cannot pass itself: the ignored signals, the
+// signal mask (handled signals go back to the default), the debug options.
+
+func init() {
+	def(unix.SYS_EXECVE, "execve", sysExecve, ArgStr, ArgArgv, ArgEnvp)
+	def(unix.SYS_EXECVEAT, "execveat", sysExecveat, ArgFD, ArgStr, ArgArgv, ArgEnvp, ArgAtFlags)
+}
+
+// Limits of the kernel's execve.
+const (
+	maxArgStrlen  = 32 * mem4k // MAX_ARG_STRLEN, NUL included
+	maxArgStrings = 0x7fffffff // MAX_ARG_STRINGS
+	argMax        = 32 * mem4k // ARG_MAX: the least room for arguments
+	stkLim        = 8 << 20    // _STK_LIM
+	mem4k         = 4096
+)
+
+func sysExecve(t *Task, a *Args) int64 {
+	return t.execve(unix.AT_FDCWD, a[0], a[1], a[2], 0)
+}
+
+func sysExecveat(t *Task, a *Args) int64 {
+	return t.execve(int32(a[0]), a[1], a[2], a[3], int(int32(a[4])))
+}
+
+// execTarget is the program an execve names, as the new guestrun finds it.
+type execTarget struct {
+	load   string // path the new guestrun loads
+	execfn string // AT_EXECFN, if not load
+	fd     int    // fd the new guestrun loads from (and closes), or -1
+}
+
+func (t *Task) execve(dirfd int32, pathAddr, argvAddr, envpAddr uint64, flags int) int64 {
+	if flags&^(unix.AT_EMPTY_PATH|unix.AT_SYMLINK_NOFOLLOW) != 0 {
+		return -int64(unix.EINVAL)
+	}
+	path, e := t.path(pathAddr)
+	if e != 0 {
+		return e
+	}
+	tg, e := t.execTarget(dirfd, path, flags)
+	if e != 0 {
+		return e
+	}
+	closeFD := func() {
+		if tg.fd >= 0 {
+			unix.Close(tg.fd)
+		}
+	}
+	if err := loader.Check(tg.load, loader.Options{Sysroot: launch.Sysroot}); err != nil {
+		closeFD()
+		t.P.Log.Printf(dbg.Exec, "exec: %v", err)
+		if le, ok := err.(*loader.Error); ok {
+			return -int64(le.Errno)
+		}
+		return errno(err)
+	}
+	argv, env, e := t.execArgs(argvAddr, envpAddr, len(tg.execfnOrLoad()))
+	if e != 0 {
+		closeFD()
+		return e
+	}
+	hostArgv := t.execCommand(tg, argv)
+	t.P.Log.Printf(dbg.Exec, "exec: %q %q", tg.load, argv)
+	if launch.LogFD >= 0 {
+		unix.FcntlInt(uintptr(launch.LogFD), unix.F_SETFD, 0)
+	}
+	// The new guestrun starts with no host signal blocked: the guest's
+	// mask is on its command line.
+	var none, old uint64
+	unix.RawSyscall6(unix.SYS_RT_SIGPROCMASK, unix.SIG_SETMASK, uintptr(unsafe.Pointer(&none)), uintptr(unsafe.Pointer(&old)), 8, 0, 0)
+	err := unix.Exec("/proc/self/exe", hostArgv, env)
+	unix.RawSyscall6(unix.SYS_RT_SIGPROCMASK, unix.SIG_SETMASK, uintptr(unsafe.Pointer(&old)), 0, 8, 0, 0)
+	if launch.LogFD >= 0 {
+		unix.FcntlInt(uintptr(launch.LogFD), unix.F_SETFD, unix.FD_CLOEXEC)
+	}
+	closeFD()
+	t.P.Log.Printf(dbg.Exec, "exec: host execve of guestrun: %v", err)
+	return errno(err)
+}
+
+func (tg *execTarget) execfnOrLoad() string {
+	if tg.execfn != "" {
+		return tg.execfn
+	}
+	return tg.load
+}
+
+// execTarget resolves execveat's dirfd, path and flags to a path the new
+// guestrun can load, and the name the kernel gives the program.
+func (t *Task) execTarget(dirfd int32, path string, flags int) (execTarget, int64) {
+	tg := execTarget{load: path, fd: -1}
+	if path == "" && flags&unix.AT_EMPTY_PATH == 0 {
+		return tg, -int64(unix.ENOENT)
+	}
+	if path != "" && (path[0] == '/' || dirfd == unix.AT_FDCWD) {
+		if flags&unix.AT_SYMLINK_NOFOLLOW != 0 {
+			var st unix.Stat_t
+			if err := unix.Lstat(path, &st); err == nil && st.Mode&unix.S_IFMT == unix.S_IFLNK {
+				return tg, -int64(unix.ELOOP)
+			}
+		}
+		return tg, 0
+	}
+	if dirfd == unix.AT_FDCWD {
+		// execveat(AT_FDCWD, "", AT_EMPTY_PATH): the cwd, a directory.
+		return tg, -int64(unix.EACCES)
+	}
+	if t.badFD(uint64(uint32(dirfd))) {
+		return tg, fdBad
+	}
+	var st unix.Stat_t
+	if err := unix.Fstat(int(dirfd), &st); err != nil {
+		return tg, errno(err)
+	}
+	dev := "/dev/fd/" + strconv.Itoa(int(dirfd))
+	if path != "" {
+		// Relative to a directory fd: the directory's path, which holds
+		// as long as nobody renames it meanwhile.
+		if st.Mode&unix.S_IFMT != unix.S_IFDIR {
+			return tg, -int64(unix.ENOTDIR)
+		}
+		dir, err := os.Readlink("/proc/self/fd/" + strconv.Itoa(int(dirfd)))
+		if err != nil || !strings.HasPrefix(dir, "/") {
+			return tg, -int64(unix.ENOENT)
+		}
+		tg.load = dir + "/" + path
+		tg.execfn = dev + "/" + path
+		if flags&unix.AT_SYMLINK_NOFOLLOW != 0 {
+			var lst unix.Stat_t
+			if err := unix.Lstat(tg.load, &lst); err == nil && lst.Mode&unix.S_IFMT == unix.S_IFLNK {
+				return tg, -int64(unix.ELOOP)
+			}
+		}
+		return tg, 0
+	}
+	// The fd itself (fexecve). A script gets /dev/fd/N as its path, which
+	// its interpreter can only open if the fd survives the execve, as in
+	// Linux; an ELF is loaded from an inherited dup of the fd.
+	var magic [2]byte
+	if n, _ := unix.Pread(int(dirfd), magic[:], 0); n == 2 && string(magic[:]) == "#!" {
+		if fl, err := unix.FcntlInt(uintptr(dirfd), unix.F_GETFD, 0); err == nil && fl&unix.FD_CLOEXEC != 0 {
+			return tg, -int64(unix.ENOENT)
+		}
+		tg.load = dev
+		return tg, 0
+	}
+	fd, err := unix.FcntlInt(uintptr(dirfd), unix.F_DUPFD, reservedFloor())
+	if err != nil {
+		return tg, errno(err)
+	}
+	tg.fd = fd
+	tg.load = "/proc/self/fd/" + strconv.Itoa(fd)
+	tg.execfn = dev
+	return tg, 0
+}
+
+// execArgs reads argv and envp with the kernel's limits: each string at
+// most MAX_ARG_STRLEN, and all of them, with their pointers and the
+// program's name, within a quarter of the stack limit (at least ARG_MAX,
+// at most three quarters of _STK_LIM).
+func (t *Task) execArgs(argvAddr, envpAddr uint64, nameLen int) ([]string, []string, int64) {
+	var total int
+	argv, e := t.execStrings(argvAddr, &total)
+	if e != 0 {
+		return nil, nil, e
+	}
+	env, e := t.execStrings(envpAddr, &total)
+	if e != 0 {
+		return nil, nil, e
+	}
+	limit := uint64(stkLim / 4 * 3)
+	var rl unix.Rlimit
+	if unix.Getrlimit(unix.RLIMIT_STACK, &rl) == nil {
+		limit = min(limit, rl.Cur/4)
+	}
+	limit = max(limit, argMax)
+	ptrs := uint64(max(len(argv), 1)+len(env)) * 8
+	if limit <= ptrs || uint64(total+nameLen+1) > limit-ptrs {
+		return nil, nil, -int64(unix.E2BIG)
+	}
+	return argv, env, 0
+}
+
+// execStrings reads a NULL-terminated array of string pointers; NULL is an
+// empty array.
+func (t *Task) execStrings(addr uint64, total *int) ([]string, int64) {
+	var out []string
+	if addr == 0 {
+		return nil, 0
+	}
+	for i := uint64(0); ; i++ {
+		if i >= maxArgStrings {
+			return nil, -int64(unix.E2BIG)
+		}
+		p, ok := t.readU64(addr + 8*i)
+		if !ok {
+			return nil, efault
+		}
+		if p == 0 {
+			return out, 0
+		}
+		s, err := t.P.Mem.ReadString(p, maxArgStrlen-1)
+		switch {
+		case err == unix.ENAMETOOLONG:
+			return nil, -int64(unix.E2BIG)
+		case err != nil:
+			return nil, efault
+		}
+		*total += len(s) + 1
+		out = append(out, s)
+	}
+}
+
+// execCommand is the host command line of the new guestrun.
+func (t *Task) execCommand(tg execTarget, argv []string) []string {
+	l := &launch
+	cmd := []string{l.Argv0, "--exec"}
+	if l.Strace {
+		cmd = append(cmd, "-strace")
+	}
+	if l.Stats {
+		cmd = append(cmd, "-stats")
+	}
+	if l.Debug != 0 {
+		cmd = append(cmd, "--log-mask="+strconv.FormatUint(uint64(l.Debug), 16))
+	}
+	if l.LogFD >= 0 {
+		cmd = append(cmd, "--log-fd="+strconv.Itoa(l.LogFD))
+	}
+	if l.Sysroot != "" {
+		cmd = append(cmd, "-L", l.Sysroot)
+	}
+	var ignored signal.Set
+	for sig := 1; sig < signal.NSig; sig++ {
+		if t.P.Sig.Action(sig).Handler == signal.IGN {
+			ignored |= signal.Bit(sig)
+		}
+	}
+	if ignored != 0 {
+		cmd = append(cmd, "--sig-ignore="+strconv.FormatUint(uint64(ignored), 16))
+	}
+	if m := t.Sig.Blocked(); m != 0 {
+		cmd = append(cmd, "--sig-mask="+strconv.FormatUint(uint64(m), 16))
+	}
+	if tg.execfn != "" {
+		cmd = append(cmd, "--execfn="+tg.execfn)
+	}
+	if tg.fd >= 0 {
+		cmd = append(cmd, "--exec-fd="+strconv.Itoa(tg.fd))
+	}
+	argv0 := ""
+	if len(argv) > 0 {
+		argv0, argv = argv[0], argv[1:]
+	}
+	cmd = append(cmd, "-0", argv0, "--", tg.load)
+	return append(cmd, argv...)
+}
+
+// ExecState is what execve keeps of the old guest for the new one.
+type ExecState struct {
+	Ignored, Mask signal.Set
+}
+
+// ApplyExecState gives a freshly loaded main task the signal state an
+// execve keeps: ignored signals stay ignored, the mask stays.
+func (t *Task) ApplyExecState(s ExecState) {
+	for sig := 1; sig < signal.NSig; sig++ {
+		if s.Ignored.Has(sig) && !signal.Unblockable.Has(sig) {
+			t.P.Sig.SetAction(sig, &signal.Action{Handler: signal.IGN})
+		}
+	}
+	t.Sig.SetBlocked(s.Mask)
+}
