@@ -41,12 +41,16 @@ type options struct {
 	gdbPort int // -g: -1 when not debugging; 0 picks a free port
 	debug   dbg.Category
 	logFile string
-	done    bool // the options asked for something other than a run
+	done    bool       // the options asked for something other than a run
+	inh     *inherited // set when another guestrun started this one (process.go)
 }
 
 // parseArgs reads options as qemu-x86_64 does: they come before the program,
 // and GUESTRUN_* environment variables give defaults.
 func parseArgs(args, environ []string) (*options, error) {
+	if o, ok, err := parseInternal(args, environ); ok {
+		return o, err
+	}
 	o := &options{env: append([]string(nil), environ...), gdbPort: -1}
 	getenv := func(k string) string {
 		for _, kv := range environ {

@@ -20,6 +20,7 @@ import (
 	"guestrun/emu/gdbstub"
 	"guestrun/emu/loader"
 	"guestrun/emu/mem"
+	"guestrun/emu/signal"
 	"guestrun/emu/syscall"
 )
 
@@ -36,6 +37,9 @@ func main() {
 	}
 	if opt.done {
 		return
+	}
+	if opt.inh != nil && opt.inh.resume >= 0 {
+		os.Exit(resume(opt))
 	}
 	os.Exit(run(opt))
 }
@@ -57,7 +61,10 @@ func run(opt *options) int {
 		if m, err = mem.New(); err != nil {
 			return
 		}
-		if opt.logFile != "" {
+		m.FDFloor = syscall.ReservedFloor()
+		if opt.inh != nil && opt.inh.logFD >= 0 {
+			logw = inheritedLog(opt.inh.logFD)
+		} else if opt.logFile != "" {
 			if logw, err = os.OpenFile(opt.logFile, os.O_WRONLY|os.O_CREATE|os.O_TRUNC|os.O_APPEND|unix.O_CLOEXEC, 0o644); err != nil {
 				return
 			}
@@ -72,18 +79,25 @@ func run(opt *options) int {
 		fatalf("%v", err)
 	}
 	log := dbg.New(opt.debug, logw)
+	syscall.SetLaunch(syscall.Launch{Argv0: os.Args[0], Sysroot: opt.sysroot, Strace: opt.strace,
+		Stats: opt.stats, Debug: opt.debug, LogFD: int(logw.Fd())})
 	img, err := loader.Load(m, opt.prog, opt.argv, opt.env, loader.Options{
 		Sysroot:     opt.sysroot,
 		HWCap:       hwcap(),
 		MinSigStkSz: 2048,
+		ExecFn:      opt.inh.execFn(),
 	})
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "guestrun: %v\n", err)
 		return 127
 	}
+	opt.inh.loaded(img)
 	log.Printf(dbg.Exec, "exec: %s entry %#x sp %#x interp %q", img.Path, img.Entry, img.SP, img.Interp)
 	p := syscall.NewProcess(m, img, log)
 	t := p.NewMainTask()
+	if opt.inh != nil {
+		t.ApplyExecState(opt.inh.state)
+	}
 	if opt.strace {
 		st := syscall.NewStrace(log.Writer())
 		st.Execve(t, opt.prog, opt.argv, len(opt.env))
@@ -97,14 +111,19 @@ func run(opt *options) int {
 		}
 		p.Debugger = stub
 	}
-	status := t.Run()
-	if stub != nil {
-		stub.Exited(status)
+	finish := func(status int) int {
+		if stub != nil {
+			stub.Exited(status)
+		}
+		if opt.stats {
+			reportStats(logw, p)
+		}
+		return status
 	}
-	if opt.stats {
-		reportStats(logw, p)
-	}
-	return status
+	// Another thread may be the one to end the process.
+	p.Exit = func(status int) { os.Exit(finish(status)) }
+	signal.CatchHost(p.Sig)
+	return finish(t.Run())
 }
 
 // waitGDB listens on port (-g) and waits for gdb to connect before the

@@ -105,6 +105,9 @@ func (c *CPU) block(rip uint64) *Block {
 // that the fault happens in order, with the right RIP.
 func (c *CPU) decodeBlock(rip uint64) *Block {
 	b := &Block{start: rip}
+	// Watch the page first, so that a write racing with the decode still
+	// drops the block.
+	c.mem.WatchCode(rip)
 	limit := c.execLimit(rip)
 	var buf [maxInstLen]byte
 	pc := rip
@@ -133,6 +136,9 @@ func (c *CPU) decodeBlock(rip uint64) *Block {
 	b.end = pc
 	if b.end == b.start {
 		b.end++
+	}
+	if (b.end-1)/mem.PageSize != rip/mem.PageSize {
+		c.mem.WatchCode(b.end - 1)
 	}
 	return b
 }

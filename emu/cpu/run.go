@@ -4,6 +4,7 @@ import (
 	"runtime/debug"
 	"sync/atomic"
 
+	"golang.org/x/arch/x86/x86asm"
 	"golang.org/x/sys/unix"
 
 	"guestrun/emu/mem"
@@ -11,8 +12,24 @@ import (
 
 // Run executes guest code from RIP until a syscall, a fault or an Interrupt.
 // It must be called on the goroutine that owns the CPU.
-func (c *CPU) Run() (kind StopKind) {
+func (c *CPU) Run() StopKind {
 	debug.SetPanicOnFault(true)
+	for {
+		k := c.run()
+		for k == stopRetry {
+			k = c.stepFresh()
+		}
+		if k != 0 {
+			return k
+		}
+	}
+}
+
+// stopRetry is recovered's answer for a fault that was handled inside the
+// CPU (a write to a code page, see mem.WriteFault): run the instruction again.
+const stopRetry StopKind = -1
+
+func (c *CPU) run() (kind StopKind) {
 	defer func() {
 		if r := recover(); r != nil {
 			kind = c.recovered(r)
@@ -41,8 +58,45 @@ func (c *CPU) Run() (kind StopKind) {
 
 // Step executes the single instruction at RIP, for the lockstep checker and
 // debuggers. It reports how the instruction ended (0 for a normal retire).
-func (c *CPU) Step() (kind StopKind) {
+func (c *CPU) Step() StopKind {
 	debug.SetPanicOnFault(true)
+	k := c.step()
+	for k == stopRetry {
+		k = c.stepFresh()
+	}
+	return k
+}
+
+// stepFresh executes the instruction at RIP decoded afresh and not cached,
+// after a write to a code page faulted. Decoding it through the cache would
+// write-protect its page again and the write would fault forever.
+func (c *CPU) stepFresh() (kind StopKind) {
+	defer func() {
+		if r := recover(); r != nil {
+			kind = c.recovered(r)
+		}
+	}()
+	c.stop = 0
+	var in Inst
+	rip := c.RIP
+	limit := c.execLimit(rip)
+	if limit == rip {
+		in = Inst{fn: opFetchFault, addr: rip, next: rip, imm: rip}
+	} else {
+		var buf [maxInstLen]byte
+		n := min(limit-rip, maxInstLen)
+		copy(buf[:], c.bytes(rip, n))
+		c.decodeOne(&in, buf[:n], rip, limit)
+	}
+	c.cur = &in
+	c.RIP = in.next
+	in.fn(c, &in)
+	c.cur = nil
+	c.Stats.Insts++
+	return c.stop
+}
+
+func (c *CPU) step() (kind StopKind) {
 	defer func() {
 		if r := recover(); r != nil {
 			kind = c.recovered(r)
@@ -78,19 +132,86 @@ func (c *CPU) recovered(r any) StopKind {
 		base := uintptr(c.base)
 		if host >= base && host-base < mem.WindowSize {
 			a := uint64(host - base)
-			code := segvMapErr
-			if _, ok := c.mem.Lookup(a); ok {
-				code = segvAccErr
+			if c.mem.WriteFault(a) {
+				return stopRetry
 			}
-			c.Fault = Fault{Sig: int(unix.SIGSEGV), Code: code, Addr: a, Trapno: 14, Err: 4}
+			c.Fault = c.pageFault(a)
 			return StopFault
 		}
 	}
 	panic(r)
 }
 
+// pageFault describes a host fault at guest address a as the kernel's page
+// fault: SEGV_MAPERR without a mapping, SEGV_ACCERR with one, and the x86
+// error code (user, write, protection) in Err.
+func (c *CPU) pageFault(a uint64) Fault {
+	f := Fault{Sig: int(unix.SIGSEGV), Code: segvMapErr, Addr: a, Trapno: 14, Err: pfUser}
+	v, mapped := c.mem.Lookup(a)
+	if mapped {
+		f.Code = segvAccErr
+		if v.Prot != unix.PROT_NONE {
+			// The page is present; readable pages fault only on writes.
+			f.Err |= pfProt
+		}
+	}
+	if (mapped && v.Prot != unix.PROT_NONE && v.Prot&unix.PROT_WRITE == 0) || (c.cur != nil && c.cur.storesTo(c, a)) {
+		f.Err |= pfWrite
+	}
+	return f
+}
+
+// Page fault error code bits.
+const (
+	pfProt  = 1
+	pfWrite = 2
+	pfUser  = 4
+)
+
 // Syscall stops the CPU for the syscall layer; RIP already points past it.
 func opSyscall(c *CPU, in *Inst) {
 	c.RIP = in.next
 	c.stop = StopSyscall
 }
+
+// storesTo reports whether the instruction writes guest address a, to tell
+// write faults from read faults where the page itself cannot say. It runs
+// only on faults.
+func (in *Inst) storesTo(c *CPU, a uint64) bool {
+	explicit := false
+	if in.flags&instHasMem != 0 {
+		ea := c.ea(in)
+		explicit = a >= ea && a-ea < 512
+	}
+	switch in.op {
+	case x86asm.PUSH, x86asm.PUSHF, x86asm.PUSHFQ, x86asm.PUSHFD, x86asm.CALL, x86asm.ENTER:
+		return !explicit
+	case x86asm.MOVSB, x86asm.MOVSW, x86asm.MOVSD, x86asm.MOVSQ:
+		return a-c.R[RDI]+8 < 16
+	}
+	if !explicit || in.args[0].kind != argMem {
+		return explicit && (in.op == x86asm.XCHG || in.op == x86asm.XADD || in.op == x86asm.CMPXCHG)
+	}
+	return !readOnlyMem[in.op]
+}
+
+// readOnlyMem marks instructions whose first operand, when in memory, is only
+// read.
+var readOnlyMem = func() (t [x86asm.VZEROUPPER + 1]bool) {
+	for _, op := range []x86asm.Op{
+		x86asm.CMP, x86asm.TEST, x86asm.BT, x86asm.JMP, x86asm.NOP,
+		x86asm.CMPSB, x86asm.CMPSW, x86asm.CMPSD, x86asm.CMPSQ,
+		x86asm.SCASB, x86asm.SCASW, x86asm.SCASD, x86asm.SCASQ,
+		x86asm.LODSB, x86asm.LODSW, x86asm.LODSD, x86asm.LODSQ,
+		x86asm.UCOMISS, x86asm.UCOMISD, x86asm.COMISS, x86asm.COMISD, x86asm.PTEST,
+		x86asm.PREFETCHNTA, x86asm.PREFETCHT0, x86asm.PREFETCHT1, x86asm.PREFETCHT2, x86asm.PREFETCHW,
+		x86asm.CLFLUSH, x86asm.LDMXCSR, x86asm.FXRSTOR, x86asm.FXRSTOR64,
+		x86asm.FLD, x86asm.FILD, x86asm.FLDCW, x86asm.FLDENV, x86asm.FRSTOR, x86asm.FBLD,
+		x86asm.FCOM, x86asm.FCOMP, x86asm.FICOM, x86asm.FICOMP,
+		x86asm.FADD, x86asm.FSUB, x86asm.FSUBR, x86asm.FMUL, x86asm.FDIV, x86asm.FDIVR,
+		x86asm.FIADD, x86asm.FISUB, x86asm.FISUBR, x86asm.FIMUL, x86asm.FIDIV, x86asm.FIDIVR,
+	} {
+		t[op] = true
+	}
+	return t
+}()

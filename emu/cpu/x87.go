@@ -321,10 +321,11 @@ func (c *CPU) loadEnv(in *Inst, a uint64) uint64 {
 	}
 	b := c.bytes(a, n)
 	le := binary.LittleEndian
+	cw, sw, tw := le.Uint16(b[0:]), le.Uint16(b[step:]), le.Uint16(b[2*step:])
 	f := &c.FPU
-	f.Control = le.Uint16(b[0:])&0x1f3f | 0x40
-	f.setStatusWord(le.Uint16(b[step:]))
-	f.setTagWord(le.Uint16(b[2*step:]))
+	f.Control = cw&0x1f3f | 0x40
+	f.setStatusWord(sw)
+	f.setTagWord(tw)
 	return n
 }
 

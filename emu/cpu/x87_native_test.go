@@ -439,9 +439,9 @@ func x87Stack(d []byte) string {
 func TestX87Native(t *testing.T) {
 	e := newEnv(t)
 	r := rand.New(rand.NewSource(1))
-	n := 5000
+	n := 3000
 	if testing.Short() {
-		n = 500
+		n = 300
 	}
 	bad := 0
 	for i := 0; i < n && bad < 3; i++ {

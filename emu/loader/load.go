@@ -47,6 +47,9 @@ type Options struct {
 	HWCap, HWCap2 uint64
 	// MinSigStkSz is AT_MINSIGSTKSZ, the size of the signal frame.
 	MinSigStkSz uint64
+	// ExecFn, if set, is AT_EXECFN instead of the path (execveat names
+	// programs /dev/fd/N/...).
+	ExecFn string
 }
 
 // Image is the result of a load: where to start and what the kernel told the
@@ -72,6 +75,9 @@ const maxScriptDepth = 4
 // program and its interpreter, and builds the initial stack.
 func Load(m *mem.Mem, path string, argv, envp []string, opt Options) (*Image, error) {
 	execfn := path
+	if opt.ExecFn != "" {
+		execfn = opt.ExecFn
+	}
 	var e *elfFile
 	script := "" // the script whose #! line named path
 	for depth := 0; ; depth++ {

@@ -28,11 +28,11 @@ func (l *checker) compareRegs(lines []string) []string {
 	ng := nativeGPR(r)
 	for i := range ng {
 		if ng[i] != c.R[i] {
-			lines = append(lines, fmt.Sprintf("%-8s native %#018x  interp %#018x", regNames[i], ng[i], c.R[i]))
+			lines = append(lines, fmt.Sprintf("%-8s native 0x%016x  interp 0x%016x", regNames[i], ng[i], c.R[i]))
 		}
 	}
 	if r.Rip != c.RIP {
-		lines = append(lines, fmt.Sprintf("%-8s native %#018x  interp %#018x", "rip", r.Rip, c.RIP))
+		lines = append(lines, fmt.Sprintf("%-8s native 0x%016x  interp 0x%016x", "rip", r.Rip, c.RIP))
 	}
 	gf := c.Flags()
 	if d := (gf ^ r.Eflags) & fCompared &^ l.mask; d != 0 {
@@ -44,10 +44,10 @@ func (l *checker) compareRegs(lines []string) []string {
 		lines = append(lines, s)
 	}
 	if r.Fs_base != c.FSBase {
-		lines = append(lines, fmt.Sprintf("%-8s native %#018x  interp %#018x", "fs_base", r.Fs_base, c.FSBase))
+		lines = append(lines, fmt.Sprintf("%-8s native 0x%016x  interp 0x%016x", "fs_base", r.Fs_base, c.FSBase))
 	}
 	if r.Gs_base != c.GSBase {
-		lines = append(lines, fmt.Sprintf("%-8s native %#018x  interp %#018x", "gs_base", r.Gs_base, c.GSBase))
+		lines = append(lines, fmt.Sprintf("%-8s native 0x%016x  interp 0x%016x", "gs_base", r.Gs_base, c.GSBase))
 	}
 	return lines
 }

@@ -365,6 +365,15 @@ func (l *checker) stepOne() {
 		l.fail(err)
 		return
 	}
+	if (l.n.regs.Eflags^c.Flags())&fTF != 0 {
+		// After a single-stepped POPF the kernel takes the tracer's TF
+		// for the program's and would leave it set: clear it.
+		l.n.regs.Eflags = l.n.regs.Eflags&^fTF | c.Flags()&fTF
+		if err := l.n.setRegs(); err != nil {
+			l.fail(err)
+			return
+		}
+	}
 	lines = l.compareRegs(lines)
 	fpLines, err := l.compareFP(in.fp)
 	if err != nil {
@@ -581,7 +590,7 @@ func (l *checker) pushRegs() error {
 	r := &l.n.regs
 	setNativeGPR(r, &c.R)
 	r.Rip = c.RIP
-	r.Eflags = r.Eflags&^fCompared | c.Flags()&fCompared
+	r.Eflags = r.Eflags&^(fCompared|fTF) | c.Flags()&(fCompared|fTF)
 	r.Fs_base, r.Gs_base = c.FSBase, c.GSBase
 	r.Orig_rax = ^uint64(0)
 	return l.n.setRegs()

@@ -112,6 +112,11 @@ type Mem struct {
 	// source); held lists them, for Holds, which runs without locks.
 	FDFloor int
 	held    atomic.Pointer[[]int]
+
+	// watch holds the code pages kept read-only on the host (watch.go);
+	// watching says whether there are any, for the fast paths.
+	watch    watchSet
+	watching atomic.Bool
 }
 
 // New reserves a fresh window backed by a new memfd.
@@ -153,6 +158,7 @@ func (m *Mem) FD() int { return m.fd }
 func (m *Mem) OnChange(f func(start, end uint64)) { m.onChange = append(m.onChange, f) }
 
 func (m *Mem) changed(start, end uint64) {
+	m.forgetWatches(start, end)
 	for _, f := range m.onChange {
 		f(start, end)
 	}
@@ -186,8 +192,20 @@ func (m *Mem) Slice(addr, n uint64, prot int) ([]byte, error) {
 }
 
 // Accessible reports whether every page of [addr, addr+n) is mapped with all
-// of the prot bits.
+// of the prot bits. A range checked for PROT_WRITE is about to be written by
+// guestrun or the host kernel, so write-watched code pages in it (watch.go)
+// get their write access back first.
 func (m *Mem) Accessible(addr, n uint64, prot int) bool {
+	if !m.accessible(addr, n, prot) {
+		return false
+	}
+	if prot&unix.PROT_WRITE != 0 && n > 0 && m.watching.Load() {
+		m.unwatch(addr, addr+n)
+	}
+	return true
+}
+
+func (m *Mem) accessible(addr, n uint64, prot int) bool {
 	if !InWindow(addr, n) {
 		return false
 	}

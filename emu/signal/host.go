@@ -84,6 +84,7 @@ func CatchHost(p *Process) {
 		}
 	}
 	p.unlock()
+	hostAction(int(unix.SIGCHLD), p.Action(int(unix.SIGCHLD)))
 }
 
 // catchSignal installs catchHandler for sig. The handler only records the
@@ -215,3 +216,7 @@ func (p *Process) DeleteTimer(id int32) {
 	defer p.unlock()
 	delete(p.timers, id)
 }
+
+// Routed reports whether the host signal sig reaches the guest when it
+// comes from outside guestrun (the Go runtime keeps the others).
+func Routed(sig int) bool { return Valid(sig) && !goHost.Has(sig) }

@@ -52,6 +52,7 @@ func (t *Task) deliverPending() {
 	c := t.CPU
 	fromSyscall := t.sigs.fromSyscall
 	t.sigs.fromSyscall = false
+	t.clearInterrupt()
 	if !t.Sig.MaybePending() && !(fromSyscall && restartCode(c.R[cpu.RAX]) != 0) {
 		return
 	}
@@ -121,6 +122,7 @@ func (t *Task) defaultAction(sig int) {
 		return
 	}
 	t.P.Log.Printf(dbg.Signal, "signal: %v is fatal at rip %#x", s, t.CPU.RIP)
+	t.P.endGroup(t)
 	signal.Die(s)
 }
 
@@ -133,6 +135,7 @@ func (t *Task) handle(info *signal.Info, act *signal.Action) {
 	if !t.setupFrame(info, act) {
 		t.P.Log.Printf(dbg.Signal, "signal: cannot write the frame for %v (rsp %#x)", unix.Signal(sig), c.R[cpu.RSP])
 		if sig == int(unix.SIGSEGV) {
+			t.P.endGroup(t)
 			signal.Die(unix.SIGSEGV)
 		}
 		t.Sig.Force(signal.Info{Signo: int32(unix.SIGSEGV), Code: signal.SIKernel})

@@ -9,13 +9,15 @@ func init() {
 	table[unix.SYS_EXIT_GROUP].NoReturn = true
 }
 
-// sysExit ends the calling thread. With a single thread that is the process.
+// sysExit ends the calling thread; the last thread to exit ends the
+// process.
 func sysExit(t *Task, a *Args) int64 {
-	t.exit(int(a[0] & 0xff))
+	t.exit(int(a[0]&0xff), false)
 	return 0
 }
 
+// sysExitGroup ends every thread of the process.
 func sysExitGroup(t *Task, a *Args) int64 {
-	t.exit(int(a[0] & 0xff))
+	t.exit(int(a[0]&0xff), true)
 	return 0
 }

@@ -1,16 +1,20 @@
 package syscall
 
 import (
+	"unsafe"
+
 	"golang.org/x/sys/unix"
+
+	"guestrun/emu/signal"
 )
 
 // Waiting for fds: poll, select and epoll. struct pollfd, fd_set and the
 // packed 12-byte struct epoll_event are the host's, so the guest's arrays are
 // handed over in place; epoll's data word passes through untouched.
 //
-// The signal masks of ppoll, pselect6 and epoll_pwait are checked but not
-// given to the host: guest signals are guestrun's (package signal), and the
-// host thread's mask must stay guestrun's.
+// The signal masks of ppoll, pselect6 and epoll_pwait are guest masks: they
+// replace the guest thread's mask for the duration of the call (masked),
+// and the host thread's mask stays guestrun's.
 
 const (
 	pollfdSize     = 8
@@ -31,18 +35,45 @@ func init() {
 	def(unix.SYS_EPOLL_PWAIT2, "epoll_pwait2", sysEpollPwait2, ArgFD, ArgPtr, ArgInt, ArgPtr, ArgPtr, ArgUint)
 }
 
-// waitMask checks a wait call's signal mask argument.
-func (t *Task) waitMask(addr, size uint64) int64 {
+// waitMask reads a wait call's signal mask argument; set is false without
+// one.
+func (t *Task) waitMask(addr, size uint64) (mask signal.Set, set bool, e int64) {
 	if addr == 0 {
-		return 0
+		return 0, false, 0
 	}
 	if size != 8 {
-		return -int64(unix.EINVAL)
+		return 0, false, -int64(unix.EINVAL)
 	}
-	if _, ok := t.in(addr, 8); !ok {
-		return efault
+	v, ok := t.readU64(addr)
+	if !ok {
+		return 0, false, efault
 	}
-	return 0
+	return signal.Set(v), true, 0
+}
+
+// masked runs call, a wait, under the guest signal mask mask, as the kernel
+// runs ppoll, pselect6 and epoll_pwait: intr is the call's result when a
+// signal interrupts it, and then the old mask comes back only after the
+// signal's handler (deliver.go), otherwise at once. A signal that the mask
+// lets through and that is pending already, or arrives just before the
+// call, interrupts it, unless probe (the call without waiting) finds
+// something ready, which the kernel looks at first.
+func (t *Task) masked(mask signal.Set, call, probe func() int64, intr int64) int64 {
+	var r int64
+	if t.Sig.SetTempMask(mask) {
+		r = -int64(errRestartNoIntr)
+	} else {
+		r = call()
+	}
+	if r == -int64(errRestartNoIntr) {
+		if r = probe(); r == 0 {
+			return intr
+		}
+	}
+	if r != intr {
+		t.Sig.RestoreSavedMask()
+	}
+	return r
 }
 
 // pollfds translates poll's array, which the kernel reads and updates.
@@ -72,10 +103,19 @@ func sysPpoll(t *Task, a *Args) int64 {
 	if !ok {
 		return efault
 	}
-	if e := t.waitMask(a[3], a[4]); e != 0 {
+	mask, set, e := t.waitMask(a[3], a[4])
+	if e != 0 {
 		return e
 	}
-	return t.hcall6(unix.SYS_PPOLL, p, uintptr(a[1]), ts, 0, 0, 0)
+	call := func() int64 { return t.hcall6(unix.SYS_PPOLL, p, uintptr(a[1]), ts, 0, 0, 0) }
+	if !set {
+		return call()
+	}
+	probe := func() int64 {
+		var zero timespec
+		return t.hraw6(unix.SYS_PPOLL, p, uintptr(a[1]), uintptr(unsafe.Pointer(&zero)), 0, 0, 0)
+	}
+	return t.masked(mask, call, probe, -int64(errRestartNoHand))
 }
 
 // fdsets translates select's three fd_sets of nfds bits.
@@ -117,16 +157,51 @@ func sysPselect6(t *Task, a *Args) int64 {
 	if !ok {
 		return efault
 	}
+	var mask signal.Set
+	var set bool
 	if a[5] != 0 {
 		ss, ok := t.in(a[5], 16)
 		if !ok {
 			return efault
 		}
-		if e := t.waitMask(leU64(ss), leU64(ss[8:])); e != 0 {
+		if mask, set, e = t.waitMask(leU64(ss), leU64(ss[8:])); e != 0 {
 			return e
 		}
 	}
-	return t.hcall6(unix.SYS_PSELECT6, uintptr(a[0]), h[0], h[1], h[2], ts, 0)
+	call := func() int64 { return t.hcall6(unix.SYS_PSELECT6, uintptr(a[0]), h[0], h[1], h[2], ts, 0) }
+	if !set {
+		return call()
+	}
+	return t.masked(mask, call, func() int64 { return t.selectProbe(a[0], a[1:4]) }, -int64(errRestartNoHand))
+}
+
+// selectProbe is select without waiting, on copies of the fd sets at the
+// guest addresses sets: the guest's are written only if some fd is ready,
+// since an interrupted select leaves them alone.
+func (t *Task) selectProbe(nfds uint64, sets []uint64) int64 {
+	size := uint64(int64(int32(nfds))+63) / 64 * 8
+	var copies [3][]byte
+	var c [3]uintptr
+	for i, addr := range sets {
+		if addr == 0 {
+			continue
+		}
+		copies[i] = make([]byte, size+1) // never empty
+		if !t.copyIn(addr, copies[i][:size]) {
+			return efault
+		}
+		c[i] = uintptr(unsafe.Pointer(&copies[i][0]))
+	}
+	var zero timespec
+	r := t.hraw6(unix.SYS_PSELECT6, uintptr(nfds), c[0], c[1], c[2], uintptr(unsafe.Pointer(&zero)), 0)
+	if r > 0 {
+		for i, addr := range sets {
+			if addr != 0 && !t.copyOut(addr, copies[i][:size]) {
+				return efault
+			}
+		}
+	}
+	return r
 }
 
 func sysEpollCreate(t *Task, a *Args) int64 {
@@ -184,10 +259,16 @@ func sysEpollPwait(t *Task, a *Args) int64 {
 	if e != 0 {
 		return e
 	}
-	if e := t.waitMask(a[4], a[5]); e != 0 {
+	mask, set, e := t.waitMask(a[4], a[5])
+	if e != 0 {
 		return e
 	}
-	return t.hcall6(unix.SYS_EPOLL_WAIT, uintptr(a[0]), p, n, uintptr(a[3]), 0, 0)
+	call := func() int64 { return t.hcall6(unix.SYS_EPOLL_WAIT, uintptr(a[0]), p, n, uintptr(a[3]), 0, 0) }
+	if !set {
+		return call()
+	}
+	probe := func() int64 { return t.hraw6(unix.SYS_EPOLL_WAIT, uintptr(a[0]), p, n, 0, 0, 0) }
+	return t.masked(mask, call, probe, -int64(unix.EINTR))
 }
 
 func sysEpollPwait2(t *Task, a *Args) int64 {
@@ -202,8 +283,14 @@ func sysEpollPwait2(t *Task, a *Args) int64 {
 	if !ok {
 		return efault
 	}
-	if e := t.waitMask(a[4], a[5]); e != 0 {
+	mask, set, e := t.waitMask(a[4], a[5])
+	if e != 0 {
 		return e
 	}
-	return t.hcall6(unix.SYS_EPOLL_PWAIT2, uintptr(a[0]), p, n, ts, 0, 0)
+	call := func() int64 { return t.hcall6(unix.SYS_EPOLL_PWAIT2, uintptr(a[0]), p, n, ts, 0, 0) }
+	if !set {
+		return call()
+	}
+	probe := func() int64 { return t.hraw6(unix.SYS_EPOLL_WAIT, uintptr(a[0]), p, n, 0, 0, 0) }
+	return t.masked(mask, call, probe, -int64(unix.EINTR))
 }

@@ -17,8 +17,9 @@ import (
 )
 
 // The guest sees its own /proc/self: exe is the guest program, and maps,
-// auxv and cmdline describe the guest, not guestrun. Other /proc files are
-// the host's (stat and status show guestrun's memory figures).
+// auxv and cmdline describe the guest, not guestrun; stat and status are the
+// host's with the guest's figures (procstat.go). Other /proc files are the
+// host's.
 
 type procFile uint8
 
@@ -28,9 +29,12 @@ const (
 	procMaps
 	procAuxv
 	procCmdline
+	procStat
+	procStatus
 )
 
-var procNames = map[string]procFile{"exe": procExe, "maps": procMaps, "auxv": procAuxv, "cmdline": procCmdline}
+var procNames = map[string]procFile{"exe": procExe, "maps": procMaps, "auxv": procAuxv, "cmdline": procCmdline,
+	"stat": procStat, "status": procStatus}
 
 // startDir is guestrun's working directory at start, which a relative
 // program path is relative to.
@@ -123,6 +127,16 @@ func (t *Task) openProc(f procFile, flags, mode uint64) int64 {
 	case procCmdline:
 		for _, a := range t.P.Image.Argv {
 			content = append(append(content, a...), 0)
+		}
+	case procStat, procStatus:
+		var err error
+		if f == procStat {
+			content, err = t.procStat()
+		} else {
+			content, err = t.procStatus()
+		}
+		if err != nil {
+			return errno(err)
 		}
 	}
 	return t.memfdFile(content, flags)

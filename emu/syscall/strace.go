@@ -907,7 +907,7 @@ func enumName(v uint64, names []named) string {
 var openNames = []named{
 	{unix.O_CREAT, "O_CREAT"}, {unix.O_EXCL, "O_EXCL"}, {unix.O_NOCTTY, "O_NOCTTY"}, {unix.O_TRUNC, "O_TRUNC"},
 	{unix.O_APPEND, "O_APPEND"}, {unix.O_NONBLOCK, "O_NONBLOCK"}, {unix.O_SYNC, "O_SYNC"}, {unix.O_DSYNC, "O_DSYNC"},
-	{unix.O_DIRECT, "O_DIRECT"}, {unix.O_LARGEFILE, "O_LARGEFILE"}, {unix.O_NOFOLLOW, "O_NOFOLLOW"},
+	{unix.O_DIRECT, "O_DIRECT"}, {0o100000, "O_LARGEFILE"}, {unix.O_NOFOLLOW, "O_NOFOLLOW"},
 	{unix.O_NOATIME, "O_NOATIME"}, {unix.O_CLOEXEC, "O_CLOEXEC"}, {unix.O_PATH, "O_PATH"},
 	{unix.O_TMPFILE, "O_TMPFILE"}, {unix.O_DIRECTORY, "O_DIRECTORY"}, {unix.O_ASYNC, "O_ASYNC"},
 }

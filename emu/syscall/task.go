@@ -3,6 +3,7 @@ package syscall
 import (
 	"strings"
 	"sync"
+	"sync/atomic"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -34,8 +35,17 @@ type Process struct {
 	// retired sums the CPU counters of exited threads (-stats), under mu.
 	retired cpu.Stats
 
+	// Exit ends guestrun with the guest's exit status when a thread other
+	// than the main one ends the process (the main thread's Run returns
+	// the status instead). Nil means os.Exit.
+	Exit func(status int)
+
 	mu      sync.Mutex
-	threads map[int]*Task
+	threads map[int]*Task // live threads by tid
+	leader  *Task         // the main thread, even after it exited
+	live    int           // threads that have not exited
+	dying   atomic.Bool   // exit_group or a fatal signal is ending the process
+	parked  atomic.Int32  // threads stopped for good because of dying
 }
 
 // Tracer shows syscalls as strace does.
@@ -58,9 +68,12 @@ type Task struct {
 	RobustList, RobustLen uint64
 
 	exited bool
-	status int // exit status when exited
+	group  bool          // the exit ends the process (exit_group)
+	status int           // exit status when exited
+	done   chan struct{} // closed once the thread has exited
 
-	sigs sigState // signal delivery and syscall restart (deliver.go)
+	sigs sigState  // signal delivery and syscall restart (deliver.go)
+	intr intrState // interrupting host syscalls (interrupt.go)
 }
 
 // NewProcess creates the process for a loaded image.
@@ -84,12 +97,16 @@ func (p *Process) NewMainTask() *Task {
 	if p.Log.On(dbg.Unimp) {
 		c.Debug = func(format string, args ...any) { p.Log.Printf(dbg.Unimp, format, args...) }
 	}
-	t := &Task{P: p, CPU: c, Tid: unix.Gettid(), Sig: p.Sig.NewThread(c.Interrupt)}
+	t := &Task{P: p, CPU: c, Tid: unix.Gettid(), done: make(chan struct{})}
+	t.Sig = p.Sig.NewThread(t.interrupt)
+	t.Sig.Tid = t.Tid
 	// /proc/self/comm and PR_GET_NAME show the guest program, as after a
 	// native execve.
 	unix.Prctl(unix.PR_SET_NAME, uintptr(unsafe.Pointer(&commName(p.Image.ExecFn)[0])), 0, 0, 0)
 	p.mu.Lock()
 	p.threads[t.Tid] = t
+	p.leader = t
+	p.live++
 	p.mu.Unlock()
 	return t
 }
@@ -106,8 +123,11 @@ func commName(path string) []byte {
 	return append([]byte(path), 0)
 }
 
-// Run executes the task until it exits and returns its exit status. A fatal
-// signal does not return: guestrun dies of it.
+// Run executes the task until it exits. For the main thread it returns the
+// process's exit status once the process is over (the caller exits with it);
+// while other threads live on, it does not return. For another thread it
+// returns once the thread has exited, or not at all if its exit ends the
+// process. A fatal signal does not return: guestrun dies of it.
 func (t *Task) Run() int {
 	c := t.CPU
 	for !t.exited {
@@ -124,11 +144,14 @@ func (t *Task) Run() int {
 			t.fault(&c.Fault)
 		case cpu.StopInterrupt:
 		}
+		if t.P.dying.Load() && !t.group {
+			t.park()
+		}
 		if !t.exited {
 			t.deliverPending()
 		}
 	}
-	return t.status
+	return t.finish()
 }
 
 // syscall runs the syscall the CPU stopped at, with the kernel's register
@@ -152,8 +175,9 @@ func (t *Task) syscall() {
 	c.R[cpu.RAX] = uint64(ret)
 }
 
-// exit ends the task with a status.
-func (t *Task) exit(status int) {
+// exit ends the task with a status; group ends the whole process.
+func (t *Task) exit(status int, group bool) {
 	t.exited = true
+	t.group = group
 	t.status = status
 }

@@ -81,6 +81,7 @@ const (
 	futexCmpRequeuePI  = 12
 	futexLockPI2       = 13
 	futexCmdMask       = 0x7f
+	futexBitsetAny     = 0xffffffff
 	futexClockRealtime = 256
 	futexWaitvMax      = 128
 	futexWaitvLen      = 24 // struct futex_waitv
@@ -155,9 +156,7 @@ func sysFutex(t *Task, a *Args) int64 {
 	return -int64(unix.ENOSYS)
 }
 
-// futexWait runs the blocking commands, releasing the Go scheduler's P
-// while it waits. A host EINTR that no guest signal explains is waited out:
-// for FUTEX_WAIT's relative timeout, with the time that is left.
+// futexWait runs the blocking commands.
 func (t *Task) futexWait(uaddr uintptr, op int, a *Args) int64 {
 	var uaddr2 uintptr
 	if op&futexCmdMask == futexWaitRequeuePI {
@@ -167,28 +166,57 @@ func (t *Task) futexWait(uaddr uintptr, op int, a *Args) int64 {
 		}
 	}
 	var ts *timespec
-	var deadline timespec
-	clock := unix.CLOCK_MONOTONIC
-	if op&futexClockRealtime != 0 {
-		clock = unix.CLOCK_REALTIME
-	}
-	relative := op&futexCmdMask == futexWait
 	if a[3] != 0 {
 		v, ok := t.readTimespec(a[3])
 		if !ok {
 			return efault
 		}
 		ts = &v
-		if relative && v.valid() {
-			deadline = now(clock).add(v)
-		}
+	}
+	return t.futexBlock(uaddr, op, a[2], ts, uaddr2, a[5])
+}
+
+// futexBlock waits on a futex. Interrupted by a guest signal, a wait without
+// timeout is restarted after a SA_RESTART handler (ERESTARTSYS), one with a
+// timeout only if no handler runs, and then until the same expiry (the
+// kernel's restart block); the PI lock operations are always restarted. A
+// host EINTR that no guest signal explains is waited out, with the time
+// left.
+func (t *Task) futexBlock(uaddr uintptr, op int, val uint64, ts *timespec, uaddr2 uintptr, val3 uint64) int64 {
+	cmd := op & futexCmdMask
+	relative := cmd == futexWait && ts != nil && ts.valid()
+	clock := unix.CLOCK_MONOTONIC
+	if op&futexClockRealtime != 0 {
+		clock = unix.CLOCK_REALTIME
+	}
+	var deadline timespec
+	if relative {
+		deadline = now(clock).add(*ts)
 	}
 	for {
-		r := t.hcall6(unix.SYS_FUTEX, uaddr, uintptr(op), uintptr(a[2]), uintptr(unsafe.Pointer(ts)), uaddr2, uintptr(a[5]))
-		if r != -int64(unix.EINTR) || t.signalPending() || op&futexCmdMask == futexWaitRequeuePI {
+		r := t.safe(unix.SYS_FUTEX, uaddr, uintptr(op), uintptr(val), uintptr(unsafe.Pointer(ts)), uaddr2, uintptr(val3))
+		if r != -int64(unix.EINTR) {
 			return r
 		}
-		if relative && ts != nil {
+		if t.interrupted() {
+			switch {
+			case cmd == futexWaitRequeuePI, cmd == futexLockPI, cmd == futexLockPI2:
+				return -int64(errRestartNoIntr)
+			case ts == nil:
+				return -int64(errRestartSys)
+			case relative:
+				// FUTEX_WAIT_BITSET takes the expiry as absolute.
+				bop := op&^futexCmdMask | futexWaitBitset
+				t.sigs.restart = func(t *Task) int64 {
+					dl := deadline
+					return t.futexBlock(uaddr, bop, val, &dl, 0, futexBitsetAny)
+				}
+				return -int64(errRestartBlock)
+			}
+			// An absolute timeout: the same call again.
+			return -int64(errRestartNoHand)
+		}
+		if relative {
 			left, ok := deadline.sub(now(clock))
 			if !ok {
 				return -int64(unix.ETIMEDOUT)
@@ -234,14 +262,8 @@ func sysFutexWaitv(t *Task, a *Args) int64 {
 		}
 		ts = &v
 	}
-	for {
-		// The timeout is absolute, so a retry needs no adjusting.
-		r := t.hcall6(unix.SYS_FUTEX_WAITV, uintptr(unsafe.Pointer(&w[0])), uintptr(a[1]), 0,
-			uintptr(unsafe.Pointer(ts)), uintptr(a[4]), 0)
-		if r != -int64(unix.EINTR) || t.signalPending() {
-			return r
-		}
-	}
+	return t.hcall6(unix.SYS_FUTEX_WAITV, uintptr(unsafe.Pointer(&w[0])), uintptr(a[1]), 0,
+		uintptr(unsafe.Pointer(ts)), uintptr(a[4]), 0)
 }
 
 func sysFutexWake(t *Task, a *Args) int64 {
@@ -265,14 +287,8 @@ func sysFutexWait(t *Task, a *Args) int64 {
 		}
 		ts = &v
 	}
-	for {
-		// The timeout is absolute, so a retry needs no adjusting.
-		r := t.hcall6(unix.SYS_FUTEX_WAIT, uaddr, uintptr(a[1]), uintptr(a[2]), uintptr(a[3]),
-			uintptr(unsafe.Pointer(ts)), uintptr(a[5]))
-		if r != -int64(unix.EINTR) || t.signalPending() {
-			return r
-		}
-	}
+	return t.hcall6(unix.SYS_FUTEX_WAIT, uaddr, uintptr(a[1]), uintptr(a[2]), uintptr(a[3]),
+		uintptr(unsafe.Pointer(ts)), uintptr(a[5]))
 }
 
 func sysFutexRequeue(t *Task, a *Args) int64 {

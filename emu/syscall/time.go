@@ -51,12 +51,6 @@ func (t *Task) copyIn(addr uint64, b []byte) bool {
 	return ok
 }
 
-// signalPending reports whether a guest signal may be waiting, which is
-// when a host EINTR is the guest's too; otherwise the EINTR came from one
-// of guestrun's own signals and the call goes on, as Linux restarts a call
-// that no guest handler interrupted.
-func (t *Task) signalPending() bool { return t.Sig == nil || t.Sig.MaybePending() }
-
 // sysClockGettime is frequent (there is no vDSO), so the kernel writes
 // straight into guest memory.
 func sysClockGettime(t *Task, a *Args) int64 {
@@ -108,34 +102,47 @@ func sysClockNanosleep(t *Task, a *Args) int64 {
 	return t.sleep(int(int32(a[0])), int(int32(a[1])), a[2], a[3])
 }
 
-// sleep runs clock_nanosleep, or nanosleep for clock -1. On EINTR the
-// remaining time goes to rem for a relative sleep.
+// sleep runs clock_nanosleep, or nanosleep for clock -1.
 func (t *Task) sleep(clock, flags int, req, rem uint64) int64 {
-	var ts, left [tspecLen]byte
+	var ts [tspecLen]byte
 	if !t.copyIn(req, ts[:]) {
 		return efault
 	}
+	return t.sleepFor(clock, flags, ts, rem)
+}
+
+// sleepFor sleeps for (or until, with TIMER_ABSTIME) ts. Interrupted by a
+// guest signal, a relative sleep writes the time left to rem and, if no
+// handler runs, goes on for that time (the kernel's restart block); an
+// absolute one is restarted only if no handler runs. A host EINTR that no
+// guest signal explains is slept through.
+func (t *Task) sleepFor(clock, flags int, ts [tspecLen]byte, rem uint64) int64 {
 	abs := clock >= 0 && flags&unix.TIMER_ABSTIME != 0
 	for {
+		var left [tspecLen]byte
 		var r int64
 		if clock >= 0 {
-			r = t.hcall6(unix.SYS_CLOCK_NANOSLEEP, uintptr(clock), uintptr(flags),
+			r = t.safe(unix.SYS_CLOCK_NANOSLEEP, uintptr(clock), uintptr(flags),
 				uintptr(unsafe.Pointer(&ts)), uintptr(unsafe.Pointer(&left)), 0, 0)
 		} else {
-			r = t.hcall(unix.SYS_NANOSLEEP, uintptr(unsafe.Pointer(&ts)), uintptr(unsafe.Pointer(&left)), 0)
+			r = t.safe(unix.SYS_NANOSLEEP, uintptr(unsafe.Pointer(&ts)), uintptr(unsafe.Pointer(&left)), 0, 0, 0, 0)
 		}
-		if r != -int64(unix.EINTR) {
+		switch {
+		case r != -int64(unix.EINTR):
 			return r
-		}
-		if t.signalPending() {
-			if !abs && !t.copyOut(rem, left[:]) {
-				return efault
+		case !t.interrupted():
+			if !abs {
+				ts = left
 			}
-			return r
+			continue
+		case abs:
+			return -int64(errRestartNoHand)
 		}
-		if !abs {
-			ts = left
+		if !t.copyOut(rem, left[:]) {
+			return efault
 		}
+		t.sigs.restart = func(t *Task) int64 { return t.sleepFor(clock, flags, left, rem) }
+		return -int64(errRestartBlock)
 	}
 }
 

@@ -87,6 +87,7 @@ static void probe(const char *what, enum op op, char *base, uint64_t si, uint64_
 
 int main(void)
 {
+	setvbuf(stdout, NULL, _IOLBF, 0);
 	struct sigaction sa;
 	memset(&sa, 0, sizeof sa);
 	sa.sa_sigaction = on_fault;

@@ -67,6 +67,7 @@ static void go(enum how how, uint64_t a)
 
 int main(void)
 {
+	setvbuf(stdout, NULL, _IOLBF, 0);
 	struct sigaction sa;
 	memset(&sa, 0, sizeof sa);
 	sa.sa_sigaction = on_fault;

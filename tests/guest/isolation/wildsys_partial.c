@@ -13,6 +13,7 @@
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
+#include <time.h>
 #include <unistd.h>
 
 static char *buf, *hole, *ro;
@@ -45,6 +46,7 @@ static void show(const char *what, long r)
 
 int main(void)
 {
+	setvbuf(stdout, NULL, _IOLBF, 0);
 	char *m = mmap(NULL, 3 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	munmap(m + 4096, 4096);
 	mprotect(m + 2 * 4096, 4096, PROT_READ);

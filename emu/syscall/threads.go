@@ -1,0 +1,337 @@
+package syscall
+
+import (
+	"os"
+	"runtime"
+	"time"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+
+	"guestrun/emu/cpu"
+	"guestrun/emu/dbg"
+	"guestrun/emu/signal"
+)
+
+// Guest threads. Each is a goroutine locked to its own OS thread for its
+// whole life, never unlocked, so that the OS thread ends with it: the host
+// tid is the guest tid, and per-thread kernel state (signal delivery of
+// host-directed signals, credentials, affinity, the thread's name) is the
+// kernel's own.
+
+// cloneThread creates a thread (CLONE_THREAD, with CLONE_VM and
+// CLONE_SIGHAND) and returns its tid once it is registered.
+func (t *Task) cloneThread(a *CloneArgs) int64 {
+	fl := a.Flags
+	switch {
+	case fl&unix.CLONE_INTO_CGROUP != 0:
+		return -int64(unix.EINVAL)
+	case fl&unix.CLONE_SETTLS != 0 && a.TLS >= taskSizeMax:
+		return -int64(unix.EPERM)
+	}
+	// A chosen tid needs privilege, and guestrun cannot choose its host
+	// threads' tids anyway.
+	for _, id := range a.SetTID {
+		if id < 1 {
+			return -int64(unix.EINVAL)
+		}
+	}
+	if len(a.SetTID) > 0 {
+		return -int64(unix.EPERM)
+	}
+	c := t.CPU.Clone()
+	c.R[cpu.RAX] = 0
+	if a.Stack != 0 {
+		c.R[cpu.RSP] = a.Stack
+	}
+	if fl&unix.CLONE_SETTLS != 0 {
+		c.FSBase = a.TLS
+	}
+	n := &Task{P: t.P, CPU: c, done: make(chan struct{})}
+	// What a new kernel thread inherits from its creator that a Go
+	// thread would not: the name and the CPU affinity.
+	var comm [16]byte
+	unix.Prctl(unix.PR_GET_NAME, uintptr(unsafe.Pointer(&comm[0])), 0, 0, 0)
+	var cpus unix.CPUSet
+	if unix.SchedGetaffinity(0, &cpus) != nil {
+		cpus = unix.CPUSet{}
+	}
+	ready := make(chan int64, 1)
+	go n.startThread(t, a, &comm, &cpus, ready)
+	r := <-ready
+	if r > 0 {
+		t.P.Log.Printf(dbg.Clone, "clone: thread %d, flags %#x", r, fl)
+		if fl&unix.CLONE_VFORK != 0 {
+			<-n.done
+		}
+	}
+	return r
+}
+
+// unshareFlags are the unshare(2) flags that give a thread what its clone
+// flags ask for and a Go thread shares: the Go runtime creates its threads
+// with CLONE_FS, CLONE_FILES and CLONE_SYSVSEM and no new namespace.
+func unshareFlags(fl uint64) int {
+	const ns = unix.CLONE_NEWNS | unix.CLONE_NEWUTS | unix.CLONE_NEWIPC | unix.CLONE_NEWNET |
+		unix.CLONE_NEWCGROUP | unix.CLONE_NEWTIME
+	return int(^fl&(unix.CLONE_FS|unix.CLONE_FILES|unix.CLONE_SYSVSEM) | fl&ns)
+}
+
+// startThread is the new thread's goroutine: it takes over its OS thread,
+// sets it up, registers the thread and tells its creator the tid (or why
+// it failed), then runs it.
+func (n *Task) startThread(parent *Task, a *CloneArgs, comm *[16]byte, cpus *unix.CPUSet, ready chan<- int64) {
+	runtime.LockOSThread()
+	n.Tid = unix.Gettid()
+	signal.UnblockInterrupt()
+	fl := a.Flags
+	if u := unshareFlags(fl); u != 0 {
+		if fl&unix.CLONE_NEWIPC != 0 && fl&unix.CLONE_SYSVSEM != 0 {
+			ready <- -int64(unix.EINVAL)
+			return
+		}
+		if err := unix.Unshare(u); err != nil {
+			ready <- errno(err)
+			return
+		}
+	}
+	unix.Prctl(unix.PR_SET_NAME, uintptr(unsafe.Pointer(&comm[0])), 0, 0, 0)
+	if cpus.Count() > 0 {
+		unix.SchedSetaffinity(0, cpus)
+	}
+	if fl&unix.CLONE_PIDFD != 0 {
+		fd := n.hraw(unix.SYS_PIDFD_OPEN, uintptr(n.Tid), pidfdThread, 0)
+		if fd < 0 {
+			ready <- fd
+			return
+		}
+		if !n.writeU32(a.Pidfd, uint32(fd)) {
+			unix.Close(int(fd))
+			ready <- efault
+			return
+		}
+	}
+	p := n.P
+	n.Sig = parent.Sig.NewSibling(n.interrupt, n.Tid, fl&unix.CLONE_VFORK != 0)
+	p.mu.Lock()
+	p.threads[n.Tid] = n
+	p.live++
+	p.mu.Unlock()
+	if fl&unix.CLONE_PARENT_SETTID != 0 {
+		n.writeU32(a.ParentTID, uint32(n.Tid))
+	}
+	if fl&unix.CLONE_CHILD_SETTID != 0 {
+		n.writeU32(a.ChildTID, uint32(n.Tid))
+	}
+	if fl&unix.CLONE_CHILD_CLEARTID != 0 {
+		n.ClearChildTID = a.ChildTID
+	}
+	ready <- int64(n.Tid)
+	n.Run()
+}
+
+// finish ends a thread whose Run loop is over (see Run).
+func (t *Task) finish() int {
+	p := t.P
+	if t.group {
+		p.endGroup(t)
+		return p.ended(t, t.status)
+	}
+	if p.dying.Load() {
+		t.park()
+	}
+	t.exitMM()
+	t.retireStats()
+	t.Sig.Exit()
+	p.mu.Lock()
+	delete(p.threads, t.Tid)
+	p.live--
+	last := p.live == 0
+	p.mu.Unlock()
+	close(t.done)
+	switch {
+	case last && !p.dying.Load():
+		// Linux reports the exit status of the thread group leader.
+		return p.ended(t, p.leader.status)
+	case t == p.leader, p.dying.Load():
+		// The main thread cannot end the host process: it waits.
+		t.park()
+	}
+	return t.status
+}
+
+// ended ends the process with status: the main thread returns it to its
+// caller, another thread exits guestrun.
+func (p *Process) ended(t *Task, status int) int {
+	if t == p.leader {
+		return status
+	}
+	if p.Exit != nil {
+		p.Exit(status)
+	}
+	os.Exit(status)
+	return status
+}
+
+// park stops a thread for good: the process is ending, or its main thread
+// exited while others run on.
+func (t *Task) park() {
+	t.P.parked.Add(1)
+	select {}
+}
+
+// parkTimeout bounds how long the end of a process waits for its other
+// threads to stop; one blocked where guestrun cannot interrupt it (in the
+// kernel, or waiting for a vfork child) is left running.
+const parkTimeout = 100 * time.Millisecond
+
+// endGroup stops the other threads of t's process, as exit_group and a fatal
+// signal do, and processes every thread's robust futex list as the kernel
+// does for each exiting thread. A second caller parks.
+func (p *Process) endGroup(t *Task) {
+	if !p.dying.CompareAndSwap(false, true) {
+		t.park()
+	}
+	p.mu.Lock()
+	all := make([]*Task, 0, len(p.threads))
+	for _, o := range p.threads {
+		all = append(all, o)
+	}
+	p.mu.Unlock()
+	others := int32(0)
+	for _, o := range all {
+		if o != t {
+			o.interrupt()
+			others++
+		}
+	}
+	for deadline := time.Now().Add(parkTimeout); p.parked.Load() < others && time.Now().Before(deadline); {
+		time.Sleep(time.Millisecond)
+	}
+	for _, o := range all {
+		o.exitRobust()
+	}
+}
+
+// exitMM is what the kernel does with a thread's user memory at its exit:
+// the robust futex list, then the CLONE_CHILD_CLEARTID word.
+func (t *Task) exitMM() {
+	t.exitRobust()
+	if addr := t.ClearChildTID; addr != 0 {
+		t.guestAccess(func() { t.writeU32(addr, 0) })
+		t.futexWake(addr)
+	}
+}
+
+// guestAccess runs f, which touches guest memory outside a syscall handler:
+// a fault from another thread unmapping the memory meanwhile is ignored.
+func (t *Task) guestAccess(f func()) {
+	defer func() {
+		if r := recover(); r != nil {
+			if _, ok := r.(interface{ Addr() uintptr }); !ok {
+				panic(r)
+			}
+		}
+	}()
+	f()
+}
+
+// futexWake wakes one waiter of the shared futex at guest address addr, as
+// the kernel's exit code does (without FUTEX_PRIVATE_FLAG).
+func (t *Task) futexWake(addr uint64) {
+	if h, ok := t.futexAddr(addr); ok {
+		unix.RawSyscall6(unix.SYS_FUTEX, h, futexWake, 1, 0, 0, 0)
+	}
+}
+
+// Robust futex words.
+const (
+	futexWaiters    = 0x80000000
+	futexOwnerDied  = 0x40000000
+	futexTidMask    = 0x3fffffff
+	robustListLimit = 2048
+)
+
+// exitRobust walks the thread's robust futex list as the kernel's
+// exit_robust_list does: every futex the thread still holds is marked
+// FUTEX_OWNER_DIED and a waiter woken. The walk is bounded, and stops at
+// the first unreadable entry.
+func (t *Task) exitRobust() {
+	head := t.RobustList
+	if head == 0 {
+		return
+	}
+	t.guestAccess(func() {
+		entry, pi, ok := t.robustEntry(head)
+		if !ok {
+			return
+		}
+		off, ok := t.readU64(head + 8)
+		if !ok {
+			return
+		}
+		pending, ppi, ok := t.robustEntry(head + 16)
+		if !ok {
+			return
+		}
+		for n := 0; entry != head && n < robustListLimit; n++ {
+			next, npi, ok := t.robustEntry(entry)
+			if entry != pending && !t.futexDeath(entry+off, pi, false) {
+				return
+			}
+			if !ok {
+				return
+			}
+			entry, pi = next, npi
+		}
+		if pending != 0 {
+			t.futexDeath(pending+off, ppi, true)
+		}
+	})
+}
+
+// robustEntry reads a robust list pointer; its low bit marks a PI futex.
+func (t *Task) robustEntry(addr uint64) (entry uint64, pi, ok bool) {
+	v, ok := t.readU64(addr)
+	return v &^ 1, v&1 != 0, ok
+}
+
+// futexDeath is the kernel's handle_futex_death for the futex word at addr:
+// false stops the walk.
+func (t *Task) futexDeath(addr uint64, pi, pendingOp bool) bool {
+	if addr%4 != 0 {
+		return false
+	}
+	b, err := t.P.Mem.Slice(addr, 4, unix.PROT_READ|unix.PROT_WRITE)
+	if err != nil {
+		return false
+	}
+	w := (*uint32)(unsafe.Pointer(&b[0]))
+	for {
+		v := *w
+		owner := v & futexTidMask
+		if pendingOp && !pi && owner == 0 {
+			t.futexWake(addr)
+			return true
+		}
+		if int(owner) != t.Tid {
+			return true
+		}
+		if !cas32(w, v, v&futexWaiters|futexOwnerDied) {
+			continue
+		}
+		// PI futexes are the host kernel's: it wakes their waiters when
+		// the host thread exits.
+		if !pi && v&futexWaiters != 0 {
+			t.futexWake(addr)
+		}
+		return true
+	}
+}
+
+// cas32 is a locked compare-and-swap on guest memory, in assembly so that a
+// fault in it is always a recoverable Go fault (sync/atomic is C code under
+// the race detector).
+//
+//go:noescape
+func cas32(p *uint32, old, new uint32) bool

@@ -1,0 +1,93 @@
+/* Many forks: 50 in a row, each waited for; 20 alive at once; a chain of
+ * nested children; getpid and getppid in children; stdio buffers copied
+ * by fork; clone(SIGCHLD) as fork, and with another exit signal. */
+#define _GNU_SOURCE
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static int chain(int depth)
+{
+	if (depth == 0)
+		return 0;
+	pid_t parent = getpid();
+	pid_t pid = fork();
+	if (pid < 0)
+		return 100;
+	if (pid == 0) {
+		if (getppid() != parent)
+			_exit(101);
+		_exit(chain(depth - 1) + 1);
+	}
+	int st;
+	if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st))
+		return 102;
+	return WEXITSTATUS(st);
+}
+
+static char stack[65536] __attribute__((aligned(16)));
+static int clone_child(void *arg) { return *(int *)arg; }
+
+int main(void)
+{
+	setvbuf(stdout, NULL, _IOFBF, 4096);
+	long sum = 0;
+	int bad = 0;
+	for (int i = 0; i < 50; i++) {
+		pid_t pid = fork();
+		if (pid == 0)
+			_exit(i * 3 % 256);
+		int st;
+		if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st))
+			bad++;
+		sum += WEXITSTATUS(st);
+	}
+	printf("50 forks in a row: sum %ld, bad %d\n", sum, bad);
+	fflush(stdout);
+
+	pid_t kids[20];
+	pid_t me = getpid();
+	for (int i = 0; i < 20; i++) {
+		kids[i] = fork();
+		if (kids[i] == 0)
+			_exit(getppid() == me && getpid() != me ? i : 200);
+	}
+	sum = 0;
+	for (int i = 19; i >= 0; i--) {
+		int st;
+		waitpid(kids[i], &st, 0);
+		sum += WEXITSTATUS(st);
+	}
+	printf("20 at once: sum %ld\n", sum);
+	fflush(stdout);
+	printf("chain of 8: depth %d\n", chain(8));
+	fflush(stdout);
+
+	/* A buffered line is in the child's copy of the buffer too. */
+	printf("buffered before fork, ");
+	pid_t pid = fork();
+	printf("%s\n", pid == 0 ? "child" : "parent");
+	if (pid == 0)
+		exit(0);
+	waitpid(pid, NULL, 0);
+	fflush(stdout);
+
+	int arg = 37;
+	pid = clone(clone_child, stack + sizeof stack, SIGCHLD, &arg);
+	int st = 0;
+	pid_t got = waitpid(pid, &st, 0);
+	printf("clone(SIGCHLD): waited %d, status %d\n", got == pid, WEXITSTATUS(st));
+	arg = 38;
+	signal(SIGUSR1, SIG_IGN);
+	pid = clone(clone_child, stack + sizeof stack, SIGUSR1, &arg);
+	got = waitpid(-1, &st, WNOHANG);
+	printf("clone(SIGUSR1) without __WCLONE: %d\n", got);
+	got = waitpid(pid, &st, __WCLONE);
+	printf("clone(SIGUSR1) with __WCLONE: waited %d, status %d\n", got == pid, WEXITSTATUS(st));
+	return 0;
+}
