@@ -5,8 +5,12 @@ export PATH := $(PATH):/usr/local/go/bin
 # Generous bound for the unit tests under the race detector on 2 cores.
 UNIT_TIMEOUT ?= 15m
 GUEST_TIMEOUT ?= 20m
+# How long `make fuzz` runs each fuzz target.
+FUZZTIME ?= 20s
+# Fuzz targets, as package:target.
+FUZZ_TARGETS := ./emu/loader:FuzzParseELF ./emu/loader:FuzzLoad ./emu/cpu:FuzzExec ./emu/syscall:FuzzSyscall
 
-.PHONY: all build deps test vet fmt-check unit check-guest guest-programs bench clean
+.PHONY: all build deps test vet fmt-check unit fuzz check-guest guest-programs bench clean
 
 all: build
 
@@ -14,7 +18,8 @@ deps:
 	@scripts/deps.sh
 
 build: deps
-	$(GO) build -o bin/guestrun ./cmd/guestrun
+	@# Static, without cgo: guestrun starts again for every fork and execve.
+	CGO_ENABLED=0 $(GO) build -o bin/guestrun ./cmd/guestrun
 	@# cmd/lockstep is being written; build it once it exists.
 	@if [ -d cmd/lockstep ]; then echo "$(GO) build -o bin/lockstep ./cmd/lockstep"; $(GO) build -o bin/lockstep ./cmd/lockstep; fi
 
@@ -25,10 +30,21 @@ fmt-check:
 	@out=$$(gofmt -l .); \
 	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 
-unit:
-	$(GO) test -race -timeout $(UNIT_TIMEOUT) ./emu/... ./cmd/...
+# The unit tests run the fuzz targets' seed corpora, and the bad-ELF test
+# runs bin/guestrun.
+unit: build
+	GUESTRUN_BIN=$(CURDIR)/bin/guestrun $(GO) test -race -timeout $(UNIT_TIMEOUT) ./emu/... ./cmd/...
 
-test: deps vet fmt-check unit check-guest
+# Each fuzz target for FUZZTIME, one after the other. New crashers land in
+# the package's testdata/fuzz/<target>/.
+fuzz:
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		pkg=$${t%%:*} name=$${t#*:}; \
+		echo "$(GO) test -run '^$$' -fuzz '^$$name$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 10s $$pkg"; \
+		$(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 10s $$pkg; \
+	done
+
+test: deps vet fmt-check unit fuzz check-guest
 
 guest-programs:
 	$(MAKE) -C tests/guest

@@ -2,7 +2,8 @@
 # Times CPU-bound guest programs natively, under bin/guestrun and under
 # qemu-x86_64 (when installed), interleaved, and prints the medians, the
 # ratios guestrun/native and guestrun/qemu, and guestrun's guest MIPS (from
-# GUESTRUN_STATS). Usage: scripts/bench.sh [REPS]   (default 3, at most 5)
+# GUESTRUN_STATS); then the fork+exit+wait and fork+exec+wait round trips.
+# Usage: scripts/bench.sh [REPS]   (default 3, at most 5)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -71,6 +72,41 @@ for b in "${benches[@]}"; do
 			qs = q == "-" ? "-" : sprintf("%.3f", q)
 			mips = (insts == "" || g == 0) ? "-" : sprintf("%.0f", insts / g / 1e6)
 			printf "%-14s %-5s %10.3f %10.3f %10s %9.1f %9s %8s\n", name, libc, n, g, qs, (n > 0 ? g / n : 0), gq, mips
+		}'
+	done
+done
+
+# Process round trips: fork+exit+wait, and fork+exec+wait of a small static
+# program, timed inside the guest (bench_fork prints microseconds per round
+# trip with BENCH_TIME set). Medians of REPS runs.
+# per_op FILE CMD...: appends the microseconds per round trip to FILE.
+per_op() {
+	local out=$1
+	shift
+	BENCH_TIME=1 "$@" 2>&1 >/dev/null | sed -n 's/.*us\/op \([0-9.]*\).*/\1/p' >>"$out"
+}
+
+echo
+printf "%-14s %-5s %10s %10s %10s %9s %9s\n" process libc native_us guest_us qemu_us g/native g/qemu
+for b in "fork 200 20" "exec 100 10"; do
+	read -r kind nnative nemu <<<"$b"
+	for libc in glibc musl; do
+		prog=tests/guest/build/$libc/bench_fork
+		[ -x "$prog" ] || continue
+		rm -f "$tmp"/{native,guest,qemu}
+		for ((i = 0; i < reps; i++)); do
+			per_op "$tmp/native" "$prog" "$kind" "$nnative" exit42
+			per_op "$tmp/guest" "$guestrun" "$prog" "$kind" "$nemu" exit42
+			[ -n "$qemu" ] && per_op "$tmp/qemu" "$qemu" "$prog" "$kind" "$nemu" exit42
+		done
+		n=$(median "$tmp/native")
+		g=$(median "$tmp/guest")
+		q=-
+		[ -s "$tmp/qemu" ] && q=$(median "$tmp/qemu")
+		awk -v name="$kind" -v libc="$libc" -v n="$n" -v g="$g" -v q="$q" 'BEGIN {
+			if (g == "-" || n == "-") { printf "%-14s %-5s failed\n", name, libc; exit }
+			gq = (q == "-" || q == 0) ? "-" : sprintf("%.1f", g / q)
+			printf "%-14s %-5s %10.0f %10.0f %10s %9.1f %9s\n", name, libc, n, g, q, (n > 0 ? g / n : 0), gq
 		}'
 	done
 done

@@ -25,8 +25,8 @@ Options:
   -L prefix          look for the ELF interpreter under prefix (GUESTRUN_LD_PREFIX)
   -d item[,...]      enable debug logs; -d help lists them   (GUESTRUN_LOG)
   -D logfile         write debug logs to logfile             (GUESTRUN_LOG_FILENAME)
-  -g port            wait for gdb on 127.0.0.1:port before the first instruction (GUESTRUN_GDB)
-  -stats             at exit, print instructions, MIPS and syscall counts (GUESTRUN_STATS)
+  -stats             at exit, print instructions, MIPS, syscalls (GUESTRUN_STATS)
+  -g port            wait for gdb on 127.0.0.1:port; 0: any port (GUESTRUN_GDB)
 
 The exit status is the guest's; a guest killed by a signal kills guestrun by it.
 `

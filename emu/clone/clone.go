@@ -96,10 +96,13 @@ func cstring(s string) *byte {
 
 // Spawn makes the child and returns once it has exec'd. If the execve fails
 // the child exits with 127 and, unless it was made another process's child
-// (CLONE_PARENT), Spawn reaps it and returns the execve error; the child's
-// exit signal has then been sent, and hide, if not nil, is called with its
-// pid first, so that the signal can be recognised and dropped.
-func Spawn(s *Spec, hide func(pid int)) (Result, error) {
+// (CLONE_PARENT), Spawn reaps it and returns the execve error. hide and
+// unhide, if not nil, are for the child's exit signal, which the caller's
+// parent must not see: hide is called with the child's pid before it is
+// reaped, and unhide if it turns out that no exit signal was sent (the
+// kernel reaped the child itself); otherwise the code that catches the
+// signal forgets the pid.
+func Spawn(s *Spec, hide, unhide func(pid int)) (Result, error) {
 	argv := cstrings(s.Argv)
 	envp := cstrings(s.Env)
 	p := &prog{
@@ -154,6 +157,9 @@ func Spawn(s *Spec, hide func(pid int)) (Result, error) {
 		if s.Flags&unix.CLONE_PARENT == 0 {
 			for {
 				_, err := unix.Wait4(pid, nil, unix.WALL, nil)
+				if err == unix.ECHILD && unhide != nil {
+					unhide(pid)
+				}
 				if err != unix.EINTR {
 					break
 				}

@@ -183,7 +183,10 @@ func init() {
 			ops[op].fp, ops[op].x87 = true, true
 		}
 	}
-	setOps(func(o *opInfo) { o.fp = true }, x86asm.EMMS, x86asm.LDMXCSR, x86asm.STMXCSR, x86asm.FXRSTOR, x86asm.FXRSTOR64,
+	// Besides those with an x87, MMX or XMM operand: conversions to a
+	// general register from memory still set MXCSR flags.
+	setOps(func(o *opInfo) { o.fp = true }, x86asm.CVTSD2SI, x86asm.CVTSS2SI, x86asm.CVTTSD2SI, x86asm.CVTTSS2SI,
+		x86asm.EMMS, x86asm.LDMXCSR, x86asm.STMXCSR, x86asm.FXRSTOR, x86asm.FXRSTOR64,
 		x86asm.XRSTOR, x86asm.XRSTOR64, x86asm.XSAVE, x86asm.XSAVE64, x86asm.XSAVEOPT, x86asm.XSAVEOPT64)
 
 	all := func(w, u uint64) func(*opInfo) {

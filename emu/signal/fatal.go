@@ -26,13 +26,16 @@ func Die(sig unix.Signal) {
 
 // Stop stops guestrun by the stop signal sig, so that the guest's parent
 // sees it stopped by that signal; the kernel stops every thread of guestrun
-// at once, and they go on when the process is continued. The Go
-// runtime leaves the job-control stop signals at their default action; the
-// disposition is reset anyway in case guestrun was started with it ignored.
+// at once, and they go on when the process is continued. The signal is
+// raised on the calling thread with the default disposition, so that the
+// stop has happened when tgkill returns; then guestrun catches it again.
 func Stop(sig unix.Signal) {
 	if sig != unix.SIGSTOP {
 		var act [4]uint64 // SIG_DFL
 		unix.RawSyscall6(unix.SYS_RT_SIGACTION, uintptr(sig), uintptr(unsafe.Pointer(&act)), 0, 8, 0, 0)
 	}
-	unix.Kill(unix.Getpid(), sig)
+	unix.Tgkill(unix.Getpid(), unix.Gettid(), sig)
+	if sig != unix.SIGSTOP {
+		catchAgain(sig)
+	}
 }

@@ -78,12 +78,13 @@ func DropChild(info *Info) bool {
 }
 
 // reapHidden consumes the waiting event of hidden process pid, and forgets
-// pid once it is gone.
+// pid once it is gone (reaped now, or already).
 func reapHidden(pid int) {
 	var si [InfoSize]byte
-	unix.RawSyscall6(unix.SYS_WAITID, unix.P_PID, uintptr(pid), uintptr(unsafe.Pointer(&si)),
+	_, _, e := unix.RawSyscall6(unix.SYS_WAITID, unix.P_PID, uintptr(pid), uintptr(unsafe.Pointer(&si)),
 		unix.WEXITED|unix.WSTOPPED|unix.WCONTINUED|unix.WNOHANG|unix.WALL, 0, 0)
-	if c := GetInfo(si[:]); c.Pid() == pid && (c.Code == cldExited || c.Code == cldKilled || c.Code == cldDumped) {
+	c := GetInfo(si[:])
+	if e == unix.ECHILD || c.Pid() == pid && (c.Code == cldExited || c.Code == cldKilled || c.Code == cldDumped) {
 		Unhide(pid)
 	}
 }

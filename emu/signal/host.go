@@ -99,6 +99,15 @@ func catchSignal(sig int, extra uintptr) {
 	}
 }
 
+// catchAgain puts catchHandler back on sig after Stop reset it.
+func catchAgain(sig unix.Signal) {
+	catching.mu.Lock()
+	defer catching.mu.Unlock()
+	if catching.active && !catching.ignored.Has(int(sig)) {
+		catchSignal(int(sig), 0)
+	}
+}
+
 // hostAction follows a guest disposition change on the host. A signal that
 // was inherited ignored starts being caught when the guest handles it.
 // SIGCHLD's host disposition mirrors the guest's, so that the kernel itself
@@ -161,7 +170,7 @@ func routeHost() {
 // from outside, a POSIX timer with SIGEV_THREAD_ID, or the SIGPIPE or
 // SIGXFSZ the kernel sends a thread for its own write (SI_USER from
 // guestrun itself, which never sends those signals by kill). The exit
-// signal of a hidden helper process is dropped.
+// signal of a hidden helper process is dropped (DropChild).
 func (p *Process) fromHost(info Info, tid int) {
 	sig := int(info.Signo)
 	if !Valid(sig) {
@@ -183,7 +192,7 @@ func (p *Process) fromHost(info Info, tid int) {
 				return
 			}
 		}
-	case sig == int(unix.SIGCHLD) && IsHidden(info.Pid()):
+	case sig == int(unix.SIGCHLD) && info.Code > 0 && DropChild(&info):
 		return
 	}
 	p.sendLocked(t, info)

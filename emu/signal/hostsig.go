@@ -20,6 +20,9 @@ import (
 // that reports the syscall as not started. So a thread that is to be
 // interrupted sets the word, then signals the thread: either the check sees
 // the word, or the signal finds the thread in the window or in the syscall.
+// A syscall that the kernel restarts after one of guestrun's other handlers
+// (they have SA_RESTART) goes back through the SYSCALL instruction: a signal
+// there is an interruption of the call, not one before it.
 
 // InterruptSignal is the host signal guestrun keeps: SIGRTMAX, taken from the
 // guest, for which it is not a valid signal number (as under QEMU; the Go
@@ -38,7 +41,7 @@ func interruptHandler()
 func catchHandler()
 func sigreturnTramp()
 func asmAddrs() (window, intr, catch, restorer uintptr)
-func windowBytes() uint64
+func windowBytes() (a, b, c uint64)
 func rawSafeSyscall(word *uint32, nr, a0, a1, a2, a3, a4, a5 uintptr) uintptr
 
 //go:linkname entersyscall runtime.entersyscall
@@ -61,9 +64,9 @@ func SafeSyscall(word *uint32, nr, a0, a1, a2, a3, a4, a5 uintptr) int64 {
 	return int64(r)
 }
 
-// windowCode is safeWindow's first 8 bytes (little-endian), which
+// windowCode is safeWindow's code (little-endian words), which
 // interruptHandler assumes.
-const windowCode = 0xc3_05_0f_03_75_00_3b_83
+var windowCode = [3]uint64{0xc3_05_0f_03_75_00_3b_83, 0xc3_ff_ff_fd_ff_c0_c7_48, 0xc3_ff_ff_ff_fc_c0_c7_48}
 
 // kernelSigaction is the x86-64 kernel's struct sigaction.
 type kernelSigaction struct {
@@ -90,7 +93,7 @@ var interruptOnce sync.Once
 func InstallInterrupt() {
 	interruptOnce.Do(func() {
 		_, intr, _, restorer := asmAddrs()
-		if windowBytes() != windowCode {
+		if a, b, c := windowBytes(); [3]uint64{a, b, c} != windowCode {
 			panic("signal: safeWindow is not laid out as interruptHandler expects")
 		}
 		act := kernelSigaction{handler: intr, flags: SASigInfo | SAOnStack | SARestorer,

@@ -8,18 +8,24 @@
 // restored by rt_sigreturn.
 
 // safeWindow: the check of a thread's interrupt word and the SYSCALL that
-// follows it. In: BX = &word, AX = number, DI SI DX R10 R8 R9 = arguments.
-// Out: AX. Its bytes are spelled out because interruptHandler depends on
-// their offsets (hostsig.go checks them): a signal that lands in [0, 7)
-// (before SYSCALL, or on it after the kernel rewound a restart) resumes at
-// offset 8, which returns -ERESTARTNOINTR: "not started".
+// follows it. In: BX = &word, AX = number, DI SI DX R10 R8 R9 = arguments,
+// CX = 0. Out: AX. Its bytes are spelled out because interruptHandler
+// depends on their offsets (hostsig.go checks them). A signal that lands
+// before the SYSCALL (offsets 0 to 5) resumes at offset 8, which returns
+// -ERESTARTNOINTR: "not started". A signal that finds the thread on the
+// SYSCALL after the kernel rewound it to restart the call (SA_RESTART of
+// another handler), which the kernel shows by RCX, the SYSCALL's return
+// address, resumes at offset 16: -EINTR, as if the call had not been
+// restarted.
 TEXT ·safeWindow(SB), NOSPLIT|NOFRAME, $0
-	BYTE $0x83; BYTE $0x3b; BYTE $0x00 // CMPL (BX), $0
-	BYTE $0x75; BYTE $0x03             // JNE offset 8
-	BYTE $0x0f; BYTE $0x05             // SYSCALL
-	BYTE $0xc3                         // RET
-	MOVQ $-513, AX
-	RET
+	BYTE $0x83; BYTE $0x3b; BYTE $0x00                                     // 0: CMPL (BX), $0
+	BYTE $0x75; BYTE $0x03                                                 // 3: JNE 8
+	BYTE $0x0f; BYTE $0x05                                                 // 5: SYSCALL
+	BYTE $0xc3                                                             // 7: RET
+	BYTE $0x48; BYTE $0xc7; BYTE $0xc0; BYTE $0xff; BYTE $0xfd; BYTE $0xff; BYTE $0xff // 8: MOVQ $-513, AX
+	BYTE $0xc3                                                             // 15: RET
+	BYTE $0x48; BYTE $0xc7; BYTE $0xc0; BYTE $0xfc; BYTE $0xff; BYTE $0xff; BYTE $0xff // 16: MOVQ $-4, AX
+	BYTE $0xc3                                                             // 23: RET
 
 // func rawSafeSyscall(word *uint32, nr, a0, a1, a2, a3, a4, a5 uintptr) uintptr
 TEXT ·rawSafeSyscall(SB), NOSPLIT, $0-72
@@ -31,20 +37,33 @@ TEXT ·rawSafeSyscall(SB), NOSPLIT, $0-72
 	MOVQ a4+48(FP), R8
 	MOVQ a5+56(FP), R9
 	MOVQ nr+8(FP), AX
+	XORL CX, CX
 	CALL ·safeWindow(SB)
 	MOVQ AX, ret+64(FP)
 	RET
 
-// interruptHandler handles InterruptSignal: it redirects a thread caught
-// inside safeWindow's first 7 bytes to the "not started" return. Anywhere
-// else it does nothing: a blocking syscall it interrupted returns EINTR.
+// interruptHandler handles InterruptSignal: it moves a thread caught in
+// safeWindow before its SYSCALL ran to the "not started" return, and one
+// on its SYSCALL after a kernel restart to the EINTR return. Anywhere else
+// it does nothing: a blocking syscall it interrupted returns EINTR.
 TEXT ·interruptHandler(SB), NOSPLIT|NOFRAME, $0
 	MOVQ 168(DX), AX // uc_mcontext.rip
 	LEAQ ·safeWindow(SB), CX
 	SUBQ CX, AX
-	CMPQ AX, $7
-	JAE  done
+	CMPQ AX, $5
+	JB   notstarted
+	JNE  done
+	LEAQ 7(CX), R8
+	CMPQ 152(DX), R8 // uc_mcontext.rcx
+	JEQ  interrupted
+
+notstarted:
 	ADDQ $8, CX
+	MOVQ CX, 168(DX)
+	RET
+
+interrupted:
+	ADDQ $16, CX
 	MOVQ CX, 168(DX)
 
 done:
@@ -114,8 +133,12 @@ TEXT ·asmAddrs(SB), NOSPLIT, $0-32
 	MOVQ AX, restorer+24(FP)
 	RET
 
-// func windowBytes() uint64
-TEXT ·windowBytes(SB), NOSPLIT, $0-8
+// func windowBytes() (a, b, c uint64)
+TEXT ·windowBytes(SB), NOSPLIT, $0-24
 	MOVQ ·safeWindow(SB), AX
-	MOVQ AX, ret+0(FP)
+	MOVQ AX, a+0(FP)
+	MOVQ ·safeWindow+8(SB), AX
+	MOVQ AX, b+8(FP)
+	MOVQ ·safeWindow+16(SB), AX
+	MOVQ AX, c+16(FP)
 	RET

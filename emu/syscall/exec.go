@@ -117,6 +117,12 @@ func (t *Task) execTarget(dirfd int32, path string, flags int) (execTarget, int6
 	if path == "" && flags&unix.AT_EMPTY_PATH == 0 {
 		return tg, -int64(unix.ENOENT)
 	}
+	if t.procLookup(dirfd, []byte(path)) == procExe {
+		// /proc/self/exe is the guest's program, not guestrun (busybox
+		// runs its applets so).
+		tg.load, tg.execfn = t.exePath(), path
+		return tg, 0
+	}
 	if path != "" && (path[0] == '/' || dirfd == unix.AT_FDCWD) {
 		if flags&unix.AT_SYMLINK_NOFOLLOW != 0 {
 			var st unix.Stat_t
@@ -137,33 +143,44 @@ func (t *Task) execTarget(dirfd int32, path string, flags int) (execTarget, int6
 	if err := unix.Fstat(int(dirfd), &st); err != nil {
 		return tg, errno(err)
 	}
+	// The kernel names the program /dev/fd/N[/path], which is also the
+	// path a script's interpreter gets: it can open it only if the fd
+	// survives the execve. An ELF is loaded even when it does not.
 	dev := "/dev/fd/" + strconv.Itoa(int(dirfd))
+	fl, err := unix.FcntlInt(uintptr(dirfd), unix.F_GETFD, 0)
+	if err != nil {
+		return tg, errno(err)
+	}
+	cloexec := fl&unix.FD_CLOEXEC != 0
 	if path != "" {
-		// Relative to a directory fd: the directory's path, which holds
-		// as long as nobody renames it meanwhile.
 		if st.Mode&unix.S_IFMT != unix.S_IFDIR {
 			return tg, -int64(unix.ENOTDIR)
 		}
-		dir, err := os.Readlink("/proc/self/fd/" + strconv.Itoa(int(dirfd)))
-		if err != nil || !strings.HasPrefix(dir, "/") {
-			return tg, -int64(unix.ENOENT)
-		}
-		tg.load = dir + "/" + path
-		tg.execfn = dev + "/" + path
+		tg.load = dev + "/" + path
 		if flags&unix.AT_SYMLINK_NOFOLLOW != 0 {
 			var lst unix.Stat_t
 			if err := unix.Lstat(tg.load, &lst); err == nil && lst.Mode&unix.S_IFMT == unix.S_IFLNK {
 				return tg, -int64(unix.ELOOP)
 			}
 		}
+		if !cloexec {
+			return tg, 0
+		}
+		if isScript(tg.load) {
+			return tg, -int64(unix.ENOENT)
+		}
+		// The directory's path, which holds as long as nobody renames
+		// it meanwhile.
+		dir, err := os.Readlink("/proc/self/fd/" + strconv.Itoa(int(dirfd)))
+		if err != nil || !strings.HasPrefix(dir, "/") {
+			return tg, -int64(unix.ENOENT)
+		}
+		tg.load, tg.execfn = dir+"/"+path, tg.load
 		return tg, 0
 	}
-	// The fd itself (fexecve). A script gets /dev/fd/N as its path, which
-	// its interpreter can only open if the fd survives the execve, as in
-	// Linux; an ELF is loaded from an inherited dup of the fd.
-	var magic [2]byte
-	if n, _ := unix.Pread(int(dirfd), magic[:], 0); n == 2 && string(magic[:]) == "#!" {
-		if fl, err := unix.FcntlInt(uintptr(dirfd), unix.F_GETFD, 0); err == nil && fl&unix.FD_CLOEXEC != 0 {
+	// The fd itself (fexecve): an ELF is loaded from an inherited dup.
+	if isScript(dev) {
+		if cloexec {
 			return tg, -int64(unix.ENOENT)
 		}
 		tg.load = dev
@@ -177,6 +194,18 @@ func (t *Task) execTarget(dirfd int32, path string, flags int) (execTarget, int6
 	tg.load = "/proc/self/fd/" + strconv.Itoa(fd)
 	tg.execfn = dev
 	return tg, 0
+}
+
+// isScript reports whether path starts with #!.
+func isScript(path string) bool {
+	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC|unix.O_NONBLOCK, 0)
+	if err != nil {
+		return false
+	}
+	defer unix.Close(fd)
+	var magic [2]byte
+	n, _ := unix.Pread(fd, magic[:], 0)
+	return n == 2 && string(magic[:]) == "#!"
 }
 
 // execArgs reads argv and envp with the kernel's limits: each string at

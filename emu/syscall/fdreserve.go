@@ -112,27 +112,11 @@ func (p *Process) ReserveFD(fd int) int {
 // reserves them. Call it at startup, before other goroutines open files.
 func OpenHigh(f func()) {
 	floor := reservedFloor()
-	const scan = 64 // f opens a handful of fds at most
+	const scan = openHighScan
 	before := openFDs(floor, scan)
-	var fillers []int
-	if null, err := unix.Open("/dev/null", unix.O_RDONLY|unix.O_CLOEXEC, 0); err == nil {
-		fillers = append(fillers, null)
-		for {
-			d, err := unix.FcntlInt(uintptr(null), unix.F_DUPFD_CLOEXEC, 0)
-			if err != nil {
-				break
-			}
-			if d >= floor {
-				unix.Close(d)
-				break
-			}
-			fillers = append(fillers, d)
-		}
-	}
+	fillers := fillBelow(floor)
 	f()
-	for _, d := range fillers {
-		unix.Close(d)
-	}
+	closeFDs(fillers)
 	after := openFDs(floor, scan)
 	var fresh []int
 	for i := range after {
@@ -141,6 +125,103 @@ func OpenHigh(f func()) {
 		}
 	}
 	addReserved(fresh...)
+}
+
+// openHighScan is how many fds from the floor OpenHigh looks at: f opens a
+// handful of fds at most.
+const openHighScan = 64
+
+// openHighGrow is how many fds above the floor the table gets room for.
+const openHighGrow = 16
+
+// fillBelow takes every free fd below floor, with fds of /dev/null, and
+// returns them sorted. Every guestrun a fork or an execve starts does this,
+// so the fds come by the hundred: a socket message carrying one fd many
+// times (SCM_RIGHTS) installs its copies at the lowest free numbers.
+func fillBelow(floor int) []int {
+	null, err := unix.Open("/dev/null", unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil
+	}
+	fds := []int{null}
+	// Grow the fd table at once to hold the few fds OpenHigh's caller
+	// opens: each growth of a table that threads share waits for an RCU
+	// grace period. (A table that already reaches there, as that of a
+	// guestrun started by another, stays as it is.)
+	if d, err := unix.FcntlInt(uintptr(null), unix.F_DUPFD_CLOEXEC, floor+openHighGrow); err == nil {
+		unix.Close(d)
+	}
+	sp, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
+	if err == nil {
+		const batch = 253 // SCM_MAX_FD
+		rights := unix.UnixRights(slices.Repeat([]int{null}, batch)...)
+		oob := make([]byte, len(rights))
+		for done := false; !done; {
+			if unix.Sendmsg(sp[0], nil, rights, nil, 0) != nil {
+				break
+			}
+			_, oobn, fl, _, err := unix.Recvmsg(sp[1], nil, oob, unix.MSG_CMSG_CLOEXEC)
+			if err != nil {
+				break
+			}
+			got := receivedFDs(oob[:oobn])
+			done = len(got) < batch || fl&unix.MSG_CTRUNC != 0
+			for _, d := range got {
+				if d < floor {
+					fds = append(fds, d)
+				} else {
+					unix.Close(d)
+					done = true
+				}
+			}
+		}
+		unix.Close(sp[0])
+		unix.Close(sp[1])
+	}
+	// What the batches could not take (a low RLIMIT_NOFILE), one by one.
+	for {
+		d, err := unix.FcntlInt(uintptr(null), unix.F_DUPFD_CLOEXEC, 0)
+		if err != nil {
+			break
+		}
+		if d >= floor {
+			unix.Close(d)
+			break
+		}
+		fds = append(fds, d)
+	}
+	slices.Sort(fds)
+	return fds
+}
+
+func receivedFDs(oob []byte) []int {
+	msgs, err := unix.ParseSocketControlMessage(oob)
+	if err != nil {
+		return nil
+	}
+	var fds []int
+	for i := range msgs {
+		if r, err := unix.ParseUnixRights(&msgs[i]); err == nil {
+			fds = append(fds, r...)
+		}
+	}
+	return fds
+}
+
+// closeFDs closes sorted fds, a run of consecutive numbers at a time.
+func closeFDs(fds []int) {
+	for i := 0; i < len(fds); {
+		j := i + 1
+		for j < len(fds) && fds[j] == fds[j-1]+1 {
+			j++
+		}
+		if _, _, e := unix.RawSyscall(unix.SYS_CLOSE_RANGE, uintptr(fds[i]), uintptr(fds[j-1]), 0); e != 0 {
+			for _, d := range fds[i:j] {
+				unix.Close(d)
+			}
+		}
+		i = j
+	}
 }
 
 // openFDs reports which of the n fds from first are open.

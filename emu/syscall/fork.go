@@ -1,8 +1,6 @@
 package syscall
 
 import (
-	"bytes"
-	"encoding/gob"
 	"os"
 	"strconv"
 	"unsafe"
@@ -12,8 +10,6 @@ import (
 	"guestrun/emu/clone"
 	"guestrun/emu/cpu"
 	"guestrun/emu/dbg"
-	"guestrun/emu/loader"
-	"guestrun/emu/mem"
 	"guestrun/emu/signal"
 )
 
@@ -50,20 +46,16 @@ func SetLaunch(l Launch) { launch = l }
 
 // Clone flags.
 const (
-	cloneVM            = unix.CLONE_VM
 	cloneFS            = unix.CLONE_FS
 	cloneFiles         = unix.CLONE_FILES
-	cloneSighand       = unix.CLONE_SIGHAND
 	clonePidfd         = unix.CLONE_PIDFD
 	clonePtrace        = unix.CLONE_PTRACE
 	cloneVfork         = unix.CLONE_VFORK
 	cloneParent        = unix.CLONE_PARENT
-	cloneThread        = unix.CLONE_THREAD
 	cloneSysvsem       = unix.CLONE_SYSVSEM
 	cloneSettls        = unix.CLONE_SETTLS
 	cloneParentSettid  = unix.CLONE_PARENT_SETTID
 	cloneChildCleartid = unix.CLONE_CHILD_CLEARTID
-	cloneDetached      = unix.CLONE_DETACHED
 	cloneUntraced      = unix.CLONE_UNTRACED
 	cloneChildSettid   = unix.CLONE_CHILD_SETTID
 	cloneIO            = unix.CLONE_IO
@@ -79,22 +71,8 @@ const (
 		cloneIntoCgroup | cloneNamespaces
 )
 
-// forkReq is a request for a new process, from fork or from clone or clone3
-// without CLONE_VM. Addresses are guest addresses.
-type forkReq struct {
-	flags      uint64 // clone flags, without the exit signal
-	exitSignal uint64
-	stack      uint64 // the child's stack pointer, if not 0
-	tls        uint64 // with CLONE_SETTLS: the child's FS base
-	parentTid  uint64 // with CLONE_PARENT_SETTID
-	childTid   uint64 // with CLONE_CHILD_SETTID or CLONE_CHILD_CLEARTID
-	pidfd      uint64 // with CLONE_PIDFD: where the pidfd goes (an int)
-	setTid     []int32
-	cgroup     uint64 // with CLONE_INTO_CGROUP
-}
-
 func sysFork(t *Task, a *Args) int64 {
-	return t.fork(&forkReq{exitSignal: uint64(unix.SIGCHLD)})
+	return t.cloneProcess(&CloneArgs{ExitSignal: uint64(unix.SIGCHLD)})
 }
 
 // sysVfork refuses: a vfork child shares its parent's memory, which needs
@@ -105,46 +83,20 @@ func sysVfork(t *Task, a *Args) int64 {
 	return -int64(unix.ENOSYS)
 }
 
-// snapshot is what a forked guestrun rebuilds the guest from.
-type snapshot struct {
-	Launch Launch
-	Mem    mem.Forked
-	Image  loader.Image
-	Comm   string
-
-	Regs                       [16]uint64
-	RIP, Flags, FSBase, GSBase uint64
-	FX                         [512]byte
-
-	Actions [signal.NSig]signal.Action
-	Mask    signal.Set
-	Alt     signal.AltStack
-
-	ChildSetTid   uint64 // CLONE_CHILD_SETTID: where the child writes its tid
-	ClearChildTid uint64 // CLONE_CHILD_CLEARTID
-
-	Cloexec []int32 // guest fds that are close-on-exec
-	VforkFD int     // CLONE_VFORK: the pipe the parent reads EOF from at exec or exit, or -1
-}
-
-// fork makes a new guest process as a copy of t's.
-func (t *Task) fork(r *forkReq) int64 {
-	fl := r.flags
+// cloneProcess makes a new guest process as a copy of t's: fork, and clone
+// and clone3 without CLONE_VM, whose arguments clone.go has checked.
+func (t *Task) cloneProcess(r *CloneArgs) int64 {
+	fl := r.Flags
 	switch {
-	case fl&cloneSighand != 0, fl&cloneThread != 0:
-		// Both need CLONE_VM, which is not this path.
-		return -int64(unix.EINVAL)
-	case fl&clonePidfd != 0 && fl&cloneDetached != 0:
-		return -int64(unix.EINVAL)
 	case fl&cloneFiles != 0:
 		// A shared fd table cannot survive the host execve of guestrun.
 		t.P.Log.Once(dbg.Unimp, "clone-files", "unimp: clone with CLONE_FILES and without CLONE_VM (EINVAL)")
 		return -int64(unix.EINVAL)
-	case fl&cloneIntoCgroup != 0 && t.badFD(r.cgroup):
+	case fl&cloneIntoCgroup != 0 && t.badFD(r.Cgroup):
 		return fdBad
 	}
 	if fl&clonePidfd != 0 {
-		if _, ok := t.out(r.pidfd, 4); !ok {
+		if _, ok := t.out(r.Pidfd, 4); !ok {
 			return efault
 		}
 	}
@@ -180,15 +132,15 @@ func (t *Task) fork(r *forkReq) int64 {
 	keep = append(keep, int32(sfd))
 	spec := &clone.Spec{
 		Flags:      fl & cloneHost,
-		ExitSignal: r.exitSignal,
-		SetTid:     r.setTid,
-		Cgroup:     r.cgroup,
+		ExitSignal: r.ExitSignal,
+		SetTid:     r.SetTID,
+		Cgroup:     r.Cgroup,
 		Path:       "/proc/self/exe",
 		Argv:       []string{launch.Argv0, "--resume=" + strconv.Itoa(sfd)},
 		Env:        os.Environ(),
 		Keep:       keep,
 	}
-	res, err := clone.Spawn(spec, signal.Hide)
+	res, err := clone.Spawn(spec, signal.Hide, signal.Unhide)
 	unix.Close(sfd)
 	if s.VforkFD >= 0 {
 		unix.Close(s.VforkFD)
@@ -197,12 +149,12 @@ func (t *Task) fork(r *forkReq) int64 {
 		t.P.Log.Printf(dbg.Clone, "clone: new process: %v", err)
 		return errno(err)
 	}
-	t.P.Log.Printf(dbg.Clone, "clone: new process %d, flags %#x, exit signal %d", res.Pid, fl, r.exitSignal)
+	t.P.Log.Printf(dbg.Clone, "clone: new process %d, flags %#x, exit signal %d", res.Pid, fl, r.ExitSignal)
 	if fl&cloneParentSettid != 0 {
-		t.writeU32(r.parentTid, uint32(res.Pid))
+		t.writeU32(r.ParentTID, uint32(res.Pid))
 	}
 	if fl&clonePidfd != 0 {
-		t.writeU32(r.pidfd, uint32(res.Pidfd))
+		t.writeU32(r.Pidfd, uint32(res.Pidfd))
 	}
 	if fl&cloneVfork != 0 {
 		// The child has exec'd or exited when the last write end, which
@@ -218,7 +170,7 @@ func (t *Task) fork(r *forkReq) int64 {
 }
 
 // snapshot captures t's process for a forked child.
-func (t *Task) snapshot(r *forkReq) (*snapshot, error) {
+func (t *Task) snapshot(r *CloneArgs) (*snapshot, error) {
 	c := t.CPU
 	s := &snapshot{
 		Launch: launch,
@@ -231,26 +183,28 @@ func (t *Task) snapshot(r *forkReq) (*snapshot, error) {
 		Mask:   t.Sig.Blocked(),
 		Alt:    t.Sig.Alt,
 	}
+	// The new guestrun starts elsewhere if the guest changed directory.
+	s.Image.Path = t.exePath()
 	s.Regs[cpu.RAX] = 0
-	if sp := r.stack; sp != 0 {
+	if sp := r.Stack; sp != 0 {
 		s.Regs[cpu.RSP] = sp
 	}
-	if r.flags&cloneSettls != 0 {
-		s.FSBase = r.tls
+	if r.Flags&cloneSettls != 0 {
+		s.FSBase = r.TLS
 	}
 	c.FXSave(&s.FX)
 	for sig := 1; sig <= signal.NSig; sig++ {
 		a := t.P.Sig.Action(sig)
-		if r.flags&cloneClearSighand != 0 && a.Handler != signal.IGN {
+		if r.Flags&cloneClearSighand != 0 && a.Handler != signal.IGN {
 			a = signal.Action{}
 		}
 		s.Actions[sig-1] = a
 	}
-	if r.flags&cloneChildSettid != 0 {
-		s.ChildSetTid = r.childTid
+	if r.Flags&cloneChildSettid != 0 {
+		s.ChildSetTid = r.ChildTID
 	}
-	if r.flags&cloneChildCleartid != 0 {
-		s.ClearChildTid = r.childTid
+	if r.Flags&cloneChildCleartid != 0 {
+		s.ClearChildTid = r.ChildTID
 	}
 	var comm [16]byte
 	unix.Prctl(unix.PR_GET_NAME, uintptr(unsafe.Pointer(&comm[0])), 0, 0, 0)
@@ -302,33 +256,4 @@ func highPipe() ([2]int, error) {
 		}
 	}
 	return p, nil
-}
-
-// writeSnapshot encodes s into a close-on-exec memfd among guestrun's fds.
-func writeSnapshot(s *snapshot) (int, error) {
-	var b bytes.Buffer
-	if err := gob.NewEncoder(&b).Encode(s); err != nil {
-		return -1, unix.ENOMEM
-	}
-	fd, err := unix.MemfdCreate("guestrun-fork", unix.MFD_CLOEXEC)
-	if err != nil {
-		return -1, err
-	}
-	if h, err := unix.FcntlInt(uintptr(fd), unix.F_DUPFD_CLOEXEC, reservedFloor()); err == nil {
-		unix.Close(fd)
-		fd = h
-	}
-	data := b.Bytes()
-	for off := 0; off < len(data); {
-		n, err := unix.Pwrite(fd, data[off:], int64(off))
-		if err == unix.EINTR {
-			continue
-		}
-		if err != nil {
-			unix.Close(fd)
-			return -1, err
-		}
-		off += n
-	}
-	return fd, nil
 }

@@ -51,13 +51,18 @@ func (t *Task) clearInterrupt() { atomic.StoreUint32(&t.intr.word, 0) }
 // returns -EINTR when interrupted, signal.NotStarted (-ERESTARTNOINTR) when
 // a signal was already pending: the call never ran and is restarted after
 // the signal, which is then as if it arrived just before the SYSCALL
-// instruction.
+// instruction. But retry is set when the call is being issued again after a
+// host EINTR that was not for the guest: it was waiting already, so a guest
+// signal now interrupts it.
 //
 //go:uintptrescapes
-func (t *Task) safe(nr, a0, a1, a2, a3, a4, a5 uintptr) int64 {
+func (t *Task) safe(retry bool, nr, a0, a1, a2, a3, a4, a5 uintptr) int64 {
 	atomic.StoreUint32(&t.intr.inSys, 1)
 	r := signal.SafeSyscall(&t.intr.word, nr, a0, a1, a2, a3, a4, a5)
 	atomic.StoreUint32(&t.intr.inSys, 0)
+	if r == signal.NotStarted && retry {
+		r = -int64(unix.EINTR)
+	}
 	return r
 }
 
@@ -118,8 +123,8 @@ func (t *Task) blockingCall(kind uint8, nr uintptr, a [6]uintptr) int64 {
 			deadline = time.Now().Add(time.Duration(ms) * time.Millisecond)
 		}
 	}
-	for {
-		r := t.safe(nr, a[0], a[1], a[2], a[3], a[4], a[5])
+	for retry := false; ; retry = true {
+		r := t.safe(retry, nr, a[0], a[1], a[2], a[3], a[4], a[5])
 		if r != -int64(unix.EINTR) {
 			return r
 		}

@@ -1,9 +1,7 @@
 package syscall
 
 import (
-	"encoding/gob"
 	"fmt"
-	"os"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -16,18 +14,6 @@ import (
 // Snapshot is a forked guest as its new guestrun process receives it.
 type Snapshot struct {
 	s *snapshot
-}
-
-// ReadSnapshot reads the snapshot a forking guestrun left in memfd fd, and
-// closes fd.
-func ReadSnapshot(fd int) (*Snapshot, error) {
-	f := os.NewFile(uintptr(fd), "snapshot")
-	defer f.Close()
-	s := new(snapshot)
-	if err := gob.NewDecoder(f).Decode(s); err != nil {
-		return nil, fmt.Errorf("reading the fork snapshot: %v", err)
-	}
-	return &Snapshot{s}, nil
 }
 
 // Launch is how the parent guestrun was started.

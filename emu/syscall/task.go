@@ -45,7 +45,6 @@ type Process struct {
 	leader  *Task         // the main thread, even after it exited
 	live    int           // threads that have not exited
 	dying   atomic.Bool   // exit_group or a fatal signal is ending the process
-	parked  atomic.Int32  // threads stopped for good because of dying
 }
 
 // Tracer shows syscalls as strace does.
@@ -71,6 +70,7 @@ type Task struct {
 	group  bool          // the exit ends the process (exit_group)
 	status int           // exit status when exited
 	done   chan struct{} // closed once the thread has exited
+	parked atomic.Bool   // stopped for good (park)
 
 	sigs sigState  // signal delivery and syscall restart (deliver.go)
 	intr intrState // interrupting host syscalls (interrupt.go)

@@ -193,8 +193,8 @@ func (t *Task) futexBlock(uaddr uintptr, op int, val uint64, ts *timespec, uaddr
 	if relative {
 		deadline = now(clock).add(*ts)
 	}
-	for {
-		r := t.safe(unix.SYS_FUTEX, uaddr, uintptr(op), uintptr(val), uintptr(unsafe.Pointer(ts)), uaddr2, uintptr(val3))
+	for retry := false; ; retry = true {
+		r := t.safe(retry, unix.SYS_FUTEX, uaddr, uintptr(op), uintptr(val), uintptr(unsafe.Pointer(ts)), uaddr2, uintptr(val3))
 		if r != -int64(unix.EINTR) {
 			return r
 		}

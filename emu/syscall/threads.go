@@ -3,6 +3,7 @@ package syscall
 import (
 	"os"
 	"runtime"
+	"slices"
 	"time"
 	"unsafe"
 
@@ -48,16 +49,15 @@ func (t *Task) cloneThread(a *CloneArgs) int64 {
 		c.FSBase = a.TLS
 	}
 	n := &Task{P: t.P, CPU: c, done: make(chan struct{})}
-	// What a new kernel thread inherits from its creator that a Go
-	// thread would not: the name and the CPU affinity.
 	var comm [16]byte
 	unix.Prctl(unix.PR_GET_NAME, uintptr(unsafe.Pointer(&comm[0])), 0, 0, 0)
 	var cpus unix.CPUSet
 	if unix.SchedGetaffinity(0, &cpus) != nil {
 		cpus = unix.CPUSet{}
 	}
+	cred := threadCreds()
 	ready := make(chan int64, 1)
-	go n.startThread(t, a, &comm, &cpus, ready)
+	go n.startThread(t, a, &inherited{comm, cpus, cred}, ready)
 	r := <-ready
 	if r > 0 {
 		t.P.Log.Printf(dbg.Clone, "clone: thread %d, flags %#x", r, fl)
@@ -77,10 +77,54 @@ func unshareFlags(fl uint64) int {
 	return int(^fl&(unix.CLONE_FS|unix.CLONE_FILES|unix.CLONE_SYSVSEM) | fl&ns)
 }
 
+// inherited is what a new kernel thread inherits from its creator that a Go
+// thread would not: the name, the CPU affinity and the credentials, which
+// are per thread in the kernel (a guest's setuid changes only its own
+// threads).
+type inherited struct {
+	comm [16]byte
+	cpus unix.CPUSet
+	cred creds
+}
+
+type creds struct {
+	uid, gid [3]uint32 // real, effective, saved
+	groups   []uint32  // nil if unknown
+}
+
+// threadCreds returns the calling thread's credentials.
+func threadCreds() creds {
+	var c creds
+	unix.RawSyscall(unix.SYS_GETRESUID, uintptr(unsafe.Pointer(&c.uid[0])), uintptr(unsafe.Pointer(&c.uid[1])), uintptr(unsafe.Pointer(&c.uid[2])))
+	unix.RawSyscall(unix.SYS_GETRESGID, uintptr(unsafe.Pointer(&c.gid[0])), uintptr(unsafe.Pointer(&c.gid[1])), uintptr(unsafe.Pointer(&c.gid[2])))
+	n, _, _ := unix.RawSyscall(unix.SYS_GETGROUPS, 0, 0, 0)
+	g := make([]uint32, n+1) // never empty
+	n, _, e := unix.RawSyscall(unix.SYS_GETGROUPS, n, uintptr(unsafe.Pointer(&g[0])), 0)
+	if e == 0 {
+		c.groups = g[:n]
+	}
+	return c
+}
+
+// adopt gives the calling thread credentials c, when they differ from its
+// own; for the calling thread only, as the raw syscalls do.
+func (c *creds) adopt() {
+	own := threadCreds()
+	if (c.groups == nil || slices.Equal(own.groups, c.groups)) && own.uid == c.uid && own.gid == c.gid {
+		return
+	}
+	if c.groups != nil && !slices.Equal(own.groups, c.groups) {
+		g := append(c.groups, 0) // never empty
+		unix.RawSyscall(unix.SYS_SETGROUPS, uintptr(len(c.groups)), uintptr(unsafe.Pointer(&g[0])), 0)
+	}
+	unix.RawSyscall(unix.SYS_SETRESGID, uintptr(c.gid[0]), uintptr(c.gid[1]), uintptr(c.gid[2]))
+	unix.RawSyscall(unix.SYS_SETRESUID, uintptr(c.uid[0]), uintptr(c.uid[1]), uintptr(c.uid[2]))
+}
+
 // startThread is the new thread's goroutine: it takes over its OS thread,
 // sets it up, registers the thread and tells its creator the tid (or why
 // it failed), then runs it.
-func (n *Task) startThread(parent *Task, a *CloneArgs, comm *[16]byte, cpus *unix.CPUSet, ready chan<- int64) {
+func (n *Task) startThread(parent *Task, a *CloneArgs, in *inherited, ready chan<- int64) {
 	runtime.LockOSThread()
 	n.Tid = unix.Gettid()
 	signal.UnblockInterrupt()
@@ -95,10 +139,11 @@ func (n *Task) startThread(parent *Task, a *CloneArgs, comm *[16]byte, cpus *uni
 			return
 		}
 	}
-	unix.Prctl(unix.PR_SET_NAME, uintptr(unsafe.Pointer(&comm[0])), 0, 0, 0)
-	if cpus.Count() > 0 {
-		unix.SchedSetaffinity(0, cpus)
+	unix.Prctl(unix.PR_SET_NAME, uintptr(unsafe.Pointer(&in.comm[0])), 0, 0, 0)
+	if in.cpus.Count() > 0 {
+		unix.SchedSetaffinity(0, &in.cpus)
 	}
+	in.cred.adopt()
 	if fl&unix.CLONE_PIDFD != 0 {
 		fd := n.hraw(unix.SYS_PIDFD_OPEN, uintptr(n.Tid), pidfdThread, 0)
 		if fd < 0 {
@@ -140,7 +185,6 @@ func (t *Task) finish() int {
 	if p.dying.Load() {
 		t.park()
 	}
-	t.exitMM()
 	t.retireStats()
 	t.Sig.Exit()
 	p.mu.Lock()
@@ -148,11 +192,15 @@ func (t *Task) finish() int {
 	p.live--
 	last := p.live == 0
 	p.mu.Unlock()
+	// Gone for signals first, so that a thread that joins this one
+	// never finds it.
+	t.exitMM()
 	close(t.done)
 	switch {
 	case last && !p.dying.Load():
-		// Linux reports the exit status of the thread group leader.
-		return p.ended(t, p.leader.status)
+		// The last thread's status is the process's (since Linux 5.19;
+		// before, the main thread's).
+		return p.ended(t, t.status)
 	case t == p.leader, p.dying.Load():
 		// The main thread cannot end the host process: it waits.
 		t.park()
@@ -176,8 +224,18 @@ func (p *Process) ended(t *Task, status int) int {
 // park stops a thread for good: the process is ending, or its main thread
 // exited while others run on.
 func (t *Task) park() {
-	t.P.parked.Add(1)
+	t.parked.Store(true)
 	select {}
+}
+
+// stopped reports whether the thread has parked or exited.
+func (t *Task) stopped() bool {
+	select {
+	case <-t.done:
+		return true
+	default:
+		return t.parked.Load()
+	}
 }
 
 // parkTimeout bounds how long the end of a process waits for its other
@@ -198,15 +256,15 @@ func (p *Process) endGroup(t *Task) {
 		all = append(all, o)
 	}
 	p.mu.Unlock()
-	others := int32(0)
 	for _, o := range all {
 		if o != t {
 			o.interrupt()
-			others++
 		}
 	}
-	for deadline := time.Now().Add(parkTimeout); p.parked.Load() < others && time.Now().Before(deadline); {
-		time.Sleep(time.Millisecond)
+	for deadline := time.Now().Add(parkTimeout); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
+		if !slices.ContainsFunc(all, func(o *Task) bool { return o != t && !o.stopped() }) {
+			break
+		}
 	}
 	for _, o := range all {
 		o.exitRobust()

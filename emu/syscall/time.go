@@ -118,14 +118,14 @@ func (t *Task) sleep(clock, flags int, req, rem uint64) int64 {
 // guest signal explains is slept through.
 func (t *Task) sleepFor(clock, flags int, ts [tspecLen]byte, rem uint64) int64 {
 	abs := clock >= 0 && flags&unix.TIMER_ABSTIME != 0
-	for {
+	for retry := false; ; retry = true {
 		var left [tspecLen]byte
 		var r int64
 		if clock >= 0 {
-			r = t.safe(unix.SYS_CLOCK_NANOSLEEP, uintptr(clock), uintptr(flags),
+			r = t.safe(retry, unix.SYS_CLOCK_NANOSLEEP, uintptr(clock), uintptr(flags),
 				uintptr(unsafe.Pointer(&ts)), uintptr(unsafe.Pointer(&left)), 0, 0)
 		} else {
-			r = t.safe(unix.SYS_NANOSLEEP, uintptr(unsafe.Pointer(&ts)), uintptr(unsafe.Pointer(&left)), 0, 0, 0, 0)
+			r = t.safe(retry, unix.SYS_NANOSLEEP, uintptr(unsafe.Pointer(&ts)), uintptr(unsafe.Pointer(&left)), 0, 0, 0, 0)
 		}
 		switch {
 		case r != -int64(unix.EINTR):

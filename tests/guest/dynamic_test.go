@@ -2,8 +2,10 @@ package guest
 
 import (
 	"debug/elf"
+	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
 )
 
@@ -111,12 +113,31 @@ var dynamicCases = []dynCase{
 	{"diff", "diff", []string{"-u", "words.txt", "words2.txt"}, "", ""},
 	{"cmp", "cmp", []string{"words.txt", "sorted.txt"}, "", ""},
 	{"tar-t", "tar", []string{"-tvf", "tree.tar"}, "", ""},
+	// Programs that pick code paths by CPUID (AES-NI, SHA, AVX): the
+	// guest gets what guestrun's CPUID reports.
+	{"openssl-dgst", "openssl", []string{"dgst", "-sha256", "-sha512", "-sha1", "-md5", "bin.dat", "big.txt"}, "", ""},
+	{"openssl-aes", "openssl", []string{"enc", "-aes-256-cbc", "-K", strings.Repeat("0123456789abcdef", 4), "-iv", strings.Repeat("f0e1d2c3", 4), "-in", "big.txt"}, "", ""},
+	{"openssl-aes-ctr", "openssl", []string{"enc", "-aes-128-ctr", "-K", strings.Repeat("0f1e2d3c", 4), "-iv", strings.Repeat("01", 16), "-in", "bin.dat"}, "", ""},
+	{"openssl-chacha20", "openssl", []string{"enc", "-chacha20", "-K", strings.Repeat("00112233", 8), "-iv", strings.Repeat("44", 16), "-in", "big.txt"}, "", ""},
+	{"zstd", "zstd", []string{"-c", "-19", "big.txt"}, "", ""},
+	{"sqlite3", "sqlite3", []string{":memory:", "create table t(w text, n int); with recursive c(i) as (select 1 union all select i + 1 from c where i < 2000) insert into t select hex(i * 7919 % 1000), i % 97 from c; select count(*), sum(n), avg(n), max(w), group_concat(n % 10, '') from (select * from t order by w, rowid limit 50);"}, "", ""},
+	{"jq", "jq", []string{"-n", "-c", `[range(20)] | map(. * 1.5) | {sum: add, max: max, sq: map(. * .) | add, s: (map(tostring) | join(","))}`}, "", ""},
+	{"file", "file", []string{"bin.dat", "big.txt", "tree/exec.sh", "big.txt.gz", "tree.tar"}, "", ""},
+	// ld.so run as the program loads the program named after it.
+	{"ldso-direct", "/lib64/ld-linux-x86-64.so.2", []string{"/usr/bin/sort", "-r", "words.txt"}, "", ""},
 	{"perl", "perl", []string{"-e", perlScript}, "words.txt", ""},
 	{"python3", "python3", []string{"-c", pythonScript}, "", ""},
 }
 
-// hostProgram finds a dynamically linked Debian program.
+// hostProgram finds a dynamically linked Debian program; an absolute name
+// is used as it is.
 func hostProgram(t *testing.T, name string) string {
+	if filepath.IsAbs(name) {
+		if _, err := os.Stat(name); err != nil {
+			t.Skipf("%s: %v", name, err)
+		}
+		return name
+	}
 	for _, dir := range []string{"/usr/bin", "/bin"} {
 		p := filepath.Join(dir, name)
 		f, err := elf.Open(p)

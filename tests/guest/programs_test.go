@@ -51,6 +51,11 @@ var variants = map[string][]variant{
 		{"term", []string{"term"}},
 		{"stderr", []string{"stderr"}},
 	},
+	"execve": {{"", []string{"test"}}},
+	"bench_fork": {
+		{"fork", []string{"fork", "20"}},
+		{"exec", []string{"exec", "10", "exit42"}},
+	},
 	// The benchmark programs take a size; keep them small here.
 	"bench_intloop": {{"", []string{"200000"}}},
 	"bench_qsort":   {{"", []string{"5000"}}},

@@ -75,15 +75,20 @@ int main(void)
 	wait_signal("kill");
 	waitpid(pid, &st, 0);
 
+	int go[2];
+	pipe(go);
 	pid = expect = fork();
 	if (pid == 0) {
+		char c;
 		raise(SIGSTOP);
+		read(go[0], &c, 1);
 		_exit(4);
 	}
 	wait_signal("stop");
 	waitpid(pid, &st, WUNTRACED);
 	kill(pid, SIGCONT);
 	wait_signal("continue");
+	write(go[1], "x", 1);
 	waitpid(pid, &st, 0);
 	printf("exit after continue: %d\n", WEXITSTATUS(st));
 	drain();

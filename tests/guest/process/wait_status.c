@@ -84,15 +84,21 @@ int main(void)
 	kill(pid, SIGINT);
 	show("kill", pid, 0);
 
-	/* Stop and continue. */
+	/* Stop and continue. The child waits for the go on a pipe once
+	 * continued, so that its exit does not replace the continue event. */
+	int go[2];
+	pipe(go);
 	pid = fork();
 	if (pid == 0) {
+		char c;
 		raise(SIGSTOP);
+		read(go[0], &c, 1);
 		_exit(7);
 	}
 	show("WUNTRACED", pid, WUNTRACED);
 	kill(pid, SIGCONT);
 	show("WCONTINUED", pid, WCONTINUED);
+	write(go[1], "x", 1);
 	show("after continue", pid, 0);
 
 	/* waitid, WNOWAIT leaves the child waitable. */
@@ -128,7 +134,9 @@ int main(void)
 	/* Stop events through waitid. */
 	pid = fork();
 	if (pid == 0) {
+		char c;
 		raise(SIGTSTP);
+		read(go[0], &c, 1);
 		_exit(3);
 	}
 	memset(&si, 0, sizeof si);
@@ -138,6 +146,7 @@ int main(void)
 	memset(&si, 0, sizeof si);
 	r = waitid(P_PID, pid, &si, WCONTINUED);
 	printf("waitid WCONTINUED: %d code %s status %d\n", r, code(si.si_code), si.si_status);
+	write(go[1], "x", 1);
 	r = waitid(P_PID, pid, &si, WEXITED);
 	printf("waitid exit: %d code %s status %d\n", r, code(si.si_code), si.si_status);
 
@@ -154,7 +163,7 @@ int main(void)
 	pid_t got = wait4(pid, &st, 0, &ru);
 	printf("wait4 rusage: pid ok %d %s, times sane %d\n", got == pid, describe(st),
 	       ru.ru_utime.tv_sec >= 0 && ru.ru_utime.tv_usec >= 0 && ru.ru_utime.tv_usec < 1000000 &&
-		       ru.ru_maxrss > 0);
+		       ru.ru_stime.tv_usec >= 0 && ru.ru_stime.tv_usec < 1000000 && ru.ru_maxrss >= 0);
 
 	/* No children. */
 	errno = 0;
