@@ -4,33 +4,41 @@ import (
 	"bytes"
 	"fmt"
 	"slices"
+	"time"
+
+	"golang.org/x/sys/unix"
 
 	"guestrun/emu/cpu"
 	"guestrun/emu/mem"
 )
 
 // Runs. A ptrace stop costs the same (about 20µs on a VM) whether it ends
-// one instruction or thousands, so the checker compares whole runs: the
-// interpreter executes ahead, across branches, keeping an undo log of the
-// memory it overwrites, and the child is then let run to a breakpoint on the
-// address where the interpreter stopped. That address must not have been
-// executed earlier in the run, or the child would stop there too soon, so a
-// run ends just before it would come back to an instruction it already
-// executed (one loop iteration), before an instruction the child cannot run
-// freely (syscalls, CPUID...), or after maxRun instructions.
+// one instruction or millions, so the checker compares whole runs: the
+// interpreter executes ahead, across branches and loops, keeping the
+// pre-image of every page it writes, and the child is then let run to a
+// breakpoint on the address where the interpreter stopped, counting its
+// arrivals there: an address the run executed k times is reached k+1 times
+// (k if the run started there). Every arrival but the last costs two stops,
+// so a run ends where the count is low: before an instruction the child
+// cannot run freely (syscalls, CPUID...), or once it is long enough (maxRun
+// instructions) at an address it has not executed yet, or, the longer it
+// goes on, at one it has executed a little.
 //
 // If the two differ at the end of a run, both are rewound to its start (the
-// interpreter with its snapshot and undo log, the child by taking the
+// interpreter with its snapshot and page pre-images, the child by taking the
 // guest's registers and writable memory) and the run is replayed in basic
-// blocks, each also ending at its other successor if it ends with a
+// blocks, each also stopping at its other successor if it ends with a
 // conditional branch; a basic block that differs is rewound and
-// single-stepped. A child that leaves the interpreter's path never reaches
+// single-stepped. A child that leaves the interpreter's path may never reach
 // the breakpoint: it is stopped by the seccomp trap on its next syscall, a
 // fault, or the watchdog.
 
 const (
-	maxRun  = 10000 // instructions in a run
-	maxPlan = 64    // instructions in a basic block
+	maxRun  = 20000 // instructions in a run before it looks for an end
+	maxPlan = 64     // instructions in a basic block
+	// runSlack: after maxRun, a run may end at an address executed once
+	// per runSlack instructions it ran beyond it.
+	runSlack = 1000
 )
 
 // plan is the straight-line code at an address: instructions that fall
@@ -72,13 +80,12 @@ func (l *checker) getPlan(start uint64) *plan {
 	return p
 }
 
-// runMark is what the checker saves before each instruction of a run, to
-// take back the last one.
-type runMark struct {
-	cpu     cpu.CPU
-	undo    int
-	mask    uint64
-	ccUndef bool
+// count returns how often the current run executed the instruction at addr.
+func (l *checker) count(addr uint64) uint64 {
+	if in := l.icache[addr]; in != nil && in.seen == l.runID {
+		return in.count
+	}
+	return 0
 }
 
 // block compares one run of at most budget instructions (one basic block
@@ -92,13 +99,7 @@ func (l *checker) block(narrow bool, budget uint64) bool {
 	hpos, ccUndef := l.hpos, l.ccUndef
 	l.undo.reset()
 	l.runID++
-	limit := uint64(maxRun)
-	if narrow {
-		limit = maxPlan
-	}
-	limit = min(limit, budget)
 
-	var prev runMark
 	var last *insn
 	executed := uint64(0)
 	fp := false
@@ -112,22 +113,12 @@ run:
 			if c.RIP != in.addr {
 				continue run
 			}
-			if in.seen == l.runID {
-				// Back at an executed instruction: end before the
-				// last one, whose address is new.
-				*c = prev.cpu
-				l.undo.undo(l.g, prev.undo)
-				l.mask, l.ccUndef = prev.mask, prev.ccUndef
-				l.hpos--
-				executed--
-				last = nil
+			if in.seen != l.runID {
+				in.seen, in.count = l.runID, 0
+			}
+			if executed >= budget || !narrow && executed >= maxRun && in.count <= (executed-maxRun)/runSlack {
 				break run
 			}
-			if executed >= limit {
-				break run
-			}
-			in.seen = l.runID
-			prev = runMark{cpu: *c, undo: len(l.undo.ents), mask: l.mask, ccUndef: l.ccUndef}
 			if in.store != stNone {
 				var flags uint64
 				if in.store == stString {
@@ -137,13 +128,16 @@ run:
 					l.undo.record(l.g, a, n)
 				}
 			}
+			r, rip := c.R, c.RIP
 			cl := uint8(c.R[cpu.RCX])
 			if c.Step() != 0 {
-				// It faults: leave it to stepOne.
-				*c = prev.cpu
-				l.undo.undo(l.g, prev.undo)
+				// It faults: take it back and leave it to stepOne.
+				l.undo.undoCur(l.g)
+				c.R, c.RIP = r, rip
 				break run
 			}
+			l.undo.curOK = false
+			in.count++
 			w, u := in.fl.eval(cl)
 			l.mask = l.mask&^w | u
 			l.noteFP(in)
@@ -161,31 +155,39 @@ run:
 		return false
 	}
 
-	bps := []uint64{c.RIP}
-	if narrow && last != nil && last.cls == clsCond {
+	end := c.RIP
+	arrivals := l.count(end) + 1
+	if end == start.RIP {
+		arrivals--
+	}
+	var alt uint64
+	if narrow && last.cls == clsCond {
 		// Where the child goes if it decides the branch otherwise.
-		alt := last.target
-		if alt == c.RIP {
+		alt = last.target
+		if alt == end {
 			alt = last.next
 		}
-		if alt != c.RIP {
-			bps = append(bps, alt)
+		if alt == end {
+			alt = 0
 		}
 	}
-	st, at, err := l.runTo(bps, start.RIP)
+	st, at, err := l.runTo(start.RIP, end, arrivals, alt)
 	if err != nil {
 		l.fail(err)
 		return true
 	}
 	var lines []string
 	note := ""
-	if at == 0 {
-		note = fmt.Sprintf("native %s before the end of the run", st)
-	} else {
+	switch {
+	case at == end:
 		if lines, err = l.compareRun(fp); err != nil {
 			l.fail(err)
 			return true
 		}
+	case at != 0 && at == alt:
+		note = fmt.Sprintf("native went to %#x instead", alt)
+	default:
+		note = fmt.Sprintf("native %s before the end of the run", st)
 	}
 	if note == "" && len(lines) == 0 {
 		l.settle()
@@ -196,7 +198,7 @@ run:
 	// Rewind both sides to the start and replay the run in smaller steps.
 	first := l.decode(start.RIP)
 	runStart := l.before
-	l.undo.undo(l.g, 0)
+	l.undo.undoAll(l.g)
 	*c = start
 	copy(l.hist, hist)
 	l.hpos, l.ccUndef, l.mask = hpos, ccUndef, 0
@@ -248,4 +250,137 @@ func (l *checker) compareRun(fp bool) ([]string, error) {
 		lines = append(lines, ml...)
 	}
 	return lines, nil
+}
+
+// runTo lets the child run until its arrivals-th arrival at end, or its
+// first at alt (when not 0). It returns where it stopped: end, alt, or 0 when
+// it stopped for another reason. Where no breakpoint can go (a jump to
+// unmapped memory), the child's fetch fault there counts as its arrival.
+func (l *checker) runTo(start, end, arrivals, alt uint64) (stop, uint64, error) {
+	n := l.n
+	if start == end || alt != 0 && start == alt {
+		// Leave the start first, or its breakpoint would fire at once.
+		st, err := n.step()
+		if err != nil || st.exited || st.sig != unix.SIGTRAP {
+			return st, 0, err
+		}
+		if err := n.getRegs(); err != nil {
+			return st, 0, err
+		}
+		switch {
+		case n.regs.Rip == end:
+			if arrivals--; arrivals == 0 {
+				return st, end, nil
+			}
+		case alt != 0 && n.regs.Rip == alt:
+			return st, alt, nil
+		}
+	}
+	type bp struct {
+		addr uint64
+		orig byte
+		set  bool
+	}
+	bps := [2]bp{{addr: end}, {addr: alt}}
+	insert := func(b *bp) error {
+		if b.addr == 0 {
+			return nil
+		}
+		code := l.g.bytes(b.addr, 1)
+		if code == nil {
+			return nil
+		}
+		b.orig = code[0]
+		if err := n.write(b.addr, []byte{0xcc}); err != nil {
+			return nil // the child cannot execute there either
+		}
+		b.set = true
+		return nil
+	}
+	remove := func(b *bp) error {
+		if !b.set {
+			return nil
+		}
+		b.set = false
+		return n.write(b.addr, []byte{b.orig})
+	}
+	removeAll := func() error {
+		err := remove(&bps[0])
+		if err2 := remove(&bps[1]); err == nil {
+			err = err2
+		}
+		return err
+	}
+	insert(&bps[0])
+	insert(&bps[1])
+	for {
+		l.running.Store(time.Now().UnixNano())
+		st, err := n.cont()
+		l.running.Store(0)
+		if err != nil || st.exited {
+			removeAll()
+			return st, 0, err
+		}
+		if err := n.getRegs(); err != nil {
+			removeAll()
+			return st, 0, err
+		}
+		hit := uint64(0)
+		for _, b := range bps {
+			if b.set && st.sig == unix.SIGTRAP && n.regs.Rip == b.addr+1 {
+				hit = b.addr
+			}
+		}
+		if hit == 0 {
+			err := removeAll()
+			if !bps[0].set && st.sig == unix.SIGSEGV && n.regs.Rip == end && arrivals == 1 {
+				if _, addr := n.siginfo(); addr == end {
+					return st, end, err
+				}
+			}
+			return st, 0, err
+		}
+		n.regs.Rip = hit
+		if hit == alt {
+			if err := removeAll(); err != nil {
+				return st, 0, err
+			}
+			return st, alt, n.setRegs()
+		}
+		if arrivals--; arrivals == 0 {
+			if err := removeAll(); err != nil {
+				return st, 0, err
+			}
+			return st, end, n.setRegs()
+		}
+		// Not yet: step over the breakpoint's instruction and go on.
+		if err := remove(&bps[0]); err != nil {
+			return st, 0, err
+		}
+		if err := n.setRegs(); err != nil {
+			return st, 0, err
+		}
+		for {
+			st, err = n.step()
+			if err != nil || st.exited || st.sig != unix.SIGTRAP {
+				removeAll()
+				return st, 0, err
+			}
+			if err := n.getRegs(); err != nil {
+				removeAll()
+				return st, 0, err
+			}
+			if n.regs.Rip != end {
+				break
+			}
+			// A one-instruction loop.
+			if arrivals--; arrivals == 0 {
+				return st, end, removeAll()
+			}
+		}
+		if alt != 0 && n.regs.Rip == alt {
+			return st, alt, removeAll()
+		}
+		insert(&bps[0])
+	}
 }

@@ -2,8 +2,6 @@ package lockstep
 
 import (
 	"bytes"
-	"cmp"
-	"slices"
 	"encoding/binary"
 	"fmt"
 	"strings"
@@ -13,6 +11,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"guestrun/emu/cpu"
+	"guestrun/emu/mem"
 )
 
 var regNames = [16]string{"rax", "rcx", "rdx", "rbx", "rsp", "rbp", "rsi", "rdi", "r8", "r9", "r10", "r11", "r12",
@@ -244,47 +243,29 @@ func memLines(d *memDiff) []string {
 	return []string{fmt.Sprintf("memory  at %#x  native % x  interp % x", d.addr, d.native, d.guest)}
 }
 
-// compareUndo compares the memory the guest wrote in a run with the
-// child's, reading the child's in one system call.
+// compareUndo compares the pages the guest wrote in a run with the child's,
+// reading the child's in few system calls.
 func (l *checker) compareUndo() ([]string, error) {
-	u := &l.undo
-	if len(u.ents) == 0 {
-		return nil, nil
-	}
-	type span struct{ lo, hi uint64 }
-	spans := make([]span, len(u.ents))
-	for i, e := range u.ents {
-		spans[i] = span{e.addr, e.addr + uint64(e.n)}
-	}
-	slices.SortFunc(spans, func(a, b span) int { return cmp.Compare(a.lo, b.lo) })
-	merged := spans[:1]
-	for _, s := range spans[1:] {
-		if m := &merged[len(merged)-1]; s.lo <= m.hi {
-			m.hi = max(m.hi, s.hi)
-		} else {
-			merged = append(merged, s)
+	pages := l.undo.pages
+	per := len(l.nbuf) / mem.PageSize
+	for len(pages) > 0 {
+		k := min(len(pages), per)
+		local := make([][]byte, k)
+		remote := make([]unix.RemoteIovec, k)
+		for i, pg := range pages[:k] {
+			local[i] = l.nbuf[i*mem.PageSize : (i+1)*mem.PageSize]
+			remote[i] = unix.RemoteIovec{Base: uintptr(pg), Len: mem.PageSize}
 		}
-	}
-	local := make([][]byte, 0, len(merged))
-	remote := make([]unix.RemoteIovec, 0, len(merged))
-	off := uint64(0)
-	for _, s := range merged {
-		n := s.hi - s.lo
-		if off+n > uint64(len(l.nbuf)) {
-			break
+		if err := l.n.readv(local, remote); err != nil {
+			return []string{fmt.Sprintf("memory  native cannot read what the run wrote: %v", err)}, nil
 		}
-		local = append(local, l.nbuf[off:off+n])
-		remote = append(remote, unix.RemoteIovec{Base: uintptr(s.lo), Len: int(n)})
-		off += n
-	}
-	if err := l.n.readv(local, remote); err != nil {
-		return []string{fmt.Sprintf("memory  native cannot read what the run wrote: %v", err)}, nil
-	}
-	for i, b := range local {
-		gb := l.g.bytes(merged[i].lo, uint64(len(b)))
-		if gb != nil && !bytes.Equal(gb, b) {
-			return memLines(newMemDiff(merged[i].lo, b, gb)), nil
+		for i, b := range local {
+			gb := l.g.bytes(pages[i], mem.PageSize)
+			if gb != nil && !bytes.Equal(gb, b) {
+				return memLines(newMemDiff(pages[i], b, gb)), nil
+			}
 		}
+		pages = pages[k:]
 	}
 	return nil, nil
 }

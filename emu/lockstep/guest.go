@@ -131,37 +131,79 @@ func (g *guest) writeRaw(addr uint64, b []byte) error {
 	return nil
 }
 
-// undoLog remembers what guest memory held before the stores of a block, so
-// that the block can be run again one instruction at a time.
+// undoLog remembers what guest memory held before a run, page by page, so
+// that the run can be taken back and replayed; and the bytes the current
+// instruction is about to overwrite, to take back just that instruction when
+// it faults half-way (REP string instructions).
 type undoLog struct {
-	ents []undoEnt
-	data []byte
-}
+	idx   map[uint64]int // page address -> offset of its pre-image in data
+	pages []uint64       // in the order first written
+	data  []byte
+	last  uint64 // the page written last, a shortcut for idx
 
-type undoEnt struct {
-	addr   uint64
-	off, n int
+	curAddr uint64
+	cur     []byte
+	curOK   bool
 }
 
 func (u *undoLog) reset() {
-	u.ents = u.ents[:0]
+	if u.idx == nil {
+		u.idx = map[uint64]int{}
+	}
+	clear(u.idx)
+	u.pages = u.pages[:0]
 	u.data = u.data[:0]
+	u.last = 1 // no page
 }
 
-// record saves [addr, addr+n) if it is readable (if not, the store faults
-// and changes nothing).
+// record saves the pre-image of [addr, addr+n) before a store, if it is
+// readable (if not, the store faults and changes nothing).
 func (u *undoLog) record(g *guest, addr, n uint64) {
+	u.curOK = false
 	p, ok := g.m.Ptr(addr, n)
 	if !ok {
 		return
 	}
-	off := len(u.data)
-	u.data = slices.Grow(u.data, int(n))[:off+int(n)]
-	if !copyGuest(u.data[off:], p) {
-		u.data = u.data[:off]
+	u.cur = slices.Grow(u.cur[:0], int(n))[:n]
+	if !copyGuest(u.cur, p) {
 		return
 	}
-	u.ents = append(u.ents, undoEnt{addr: addr, off: off, n: int(n)})
+	u.curAddr, u.curOK = addr, true
+	for pg := addr &^ (mem.PageSize - 1); pg < addr+n; pg += mem.PageSize {
+		if pg == u.last {
+			continue
+		}
+		u.last = pg
+		if _, ok := u.idx[pg]; ok {
+			continue
+		}
+		off := len(u.data)
+		u.data = slices.Grow(u.data, mem.PageSize)[:off+mem.PageSize]
+		pp, _ := g.m.Ptr(pg, mem.PageSize)
+		if !copyGuest(u.data[off:], pp) {
+			u.data = u.data[:off]
+			continue
+		}
+		u.idx[pg] = off
+		u.pages = append(u.pages, pg)
+	}
+}
+
+// undoCur takes back the stores of the instruction recorded last.
+func (u *undoLog) undoCur(g *guest) {
+	if u.curOK {
+		g.writeRaw(u.curAddr, u.cur)
+		u.curOK = false
+	}
+}
+
+// undoAll puts back every page the run wrote.
+func (u *undoLog) undoAll(g *guest) {
+	for _, pg := range u.pages {
+		off := u.idx[pg]
+		g.writeRaw(pg, u.data[off:off+mem.PageSize])
+	}
+	u.reset()
 }
 
 // copyGuest reads guest memory straight from the window; a page the guest
@@ -174,16 +216,4 @@ func copyGuest(dst []byte, p unsafe.Pointer) (ok bool) {
 	}()
 	copy(dst, unsafe.Slice((*byte)(p), len(dst)))
 	return true
-}
-
-// undo puts back the bytes of the entries from from on and drops them.
-func (u *undoLog) undo(g *guest, from int) {
-	for i := len(u.ents) - 1; i >= from; i-- {
-		e := u.ents[i]
-		g.writeRaw(e.addr, u.data[e.off:e.off+e.n])
-	}
-	if from < len(u.ents) {
-		u.data = u.data[:u.ents[from].off]
-		u.ents = u.ents[:from]
-	}
 }

@@ -146,6 +146,7 @@ type insn struct {
 	ok         bool // decoded
 	cls        class
 	seen       uint64 // the run that last executed it
+	count      uint64 // how often that run executed it
 	target     uint64 // branch target for clsCond and clsJump
 	fp         bool   // reads or writes x87, MMX or SSE state
 	rep        bool   // REP-prefixed string instruction

@@ -213,7 +213,8 @@ func (l *checker) setup() error {
 		clear(l.icache)
 		clear(l.plans)
 	})
-	l.hist = make([]*insn, l.cfg.History)
+	// One more than is shown: a run may take back its last instruction.
+	l.hist = make([]*insn, l.cfg.History+1)
 	l.gbuf, l.nbuf = make([]byte, chunk), make([]byte, chunk)
 
 	n, err := startNative(l.cfg.Path, l.cfg.Args, l.cfg.Env)
@@ -493,66 +494,8 @@ func (l *checker) nativeRep(in *insn) (stop, error) {
 			return st, nil
 		}
 	}
-	st, _, err := l.runTo([]uint64{in.next}, in.addr)
+	st, _, err := l.runTo(in.addr, in.next, 1, 0)
 	return st, err
-}
-
-// runTo lets the child run from start until it reaches one of bps, which are
-// instruction addresses. It returns where it stopped (0 when not at a
-// breakpoint).
-func (l *checker) runTo(bps []uint64, start uint64) (stop, uint64, error) {
-	n := l.n
-	for _, b := range bps {
-		if b == start {
-			// Leave the start first, or its breakpoint would fire at once.
-			st, err := n.step()
-			if err != nil || st.exited || st.sig != unix.SIGTRAP {
-				return st, 0, err
-			}
-			if err := n.getRegs(); err != nil {
-				return st, 0, err
-			}
-			for _, b := range bps {
-				if n.regs.Rip == b {
-					return st, b, nil
-				}
-			}
-			break
-		}
-	}
-	var saved [4]byte
-	set := 0
-	for i, b := range bps {
-		code := l.g.bytes(b, 1)
-		if i >= len(saved) || code == nil || n.write(b, []byte{0xcc}) != nil {
-			break
-		}
-		saved[i] = code[0]
-		set++
-	}
-	l.running.Store(time.Now().UnixNano())
-	st, err := n.cont()
-	l.running.Store(0)
-	for i := 0; i < set; i++ {
-		if werr := n.write(bps[i], saved[i:i+1]); werr != nil && err == nil {
-			err = werr
-		}
-	}
-	if err != nil || st.exited {
-		return st, 0, err
-	}
-	if err := n.getRegs(); err != nil {
-		return st, 0, err
-	}
-	if st.sig == unix.SIGTRAP {
-		for _, b := range bps[:set] {
-			if n.regs.Rip == b+1 {
-				n.regs.Rip = b
-				return st, b, n.setRegs()
-			}
-		}
-	}
-	return st, 0, nil
 }
 
 // env runs an instruction that reads the machine: the interpreter's answer

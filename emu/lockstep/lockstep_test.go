@@ -87,7 +87,9 @@ func TestPrograms(t *testing.T) {
 	for _, cc := range compilers {
 		for _, name := range progs {
 			t.Run(cc.name+"/"+name, func(t *testing.T) {
-				check(t, Config{Path: build(t, cc.cc, name)}, 0)
+				// SyscallMemCheck also checks what the checker knows of
+				// the memory each syscall writes.
+				check(t, Config{Path: build(t, cc.cc, name), SyscallMemCheck: true}, 0)
 			})
 		}
 	}
@@ -207,6 +209,12 @@ func TestBusybox(t *testing.T) {
 	if err := os.WriteFile(file, []byte(strings.Repeat("lockstep\n", 500)), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	check(t, Config{Path: bb, Args: []string{"busybox", "echo", "hello"}}, 0)
-	check(t, Config{Path: bb, Args: []string{"busybox", "sha256sum", file}}, 0)
+	for _, args := range [][]string{
+		{"busybox", "echo", "hello"},
+		{"busybox", "sha256sum", file},
+		{"busybox", "sort", "-r", file},
+		{"busybox", "ls", "-l", filepath.Dir(file)},
+	} {
+		check(t, Config{Path: bb, Args: args, SyscallMemCheck: true}, 0)
+	}
 }

@@ -44,7 +44,7 @@ func (d *Diff) String() string {
 func (l *checker) diff(in *insn, lines []string, note string) {
 	d := &Diff{Insts: l.insts, Addr: in.addr, Insn: l.fmtInsn(in), Lines: lines, Note: note}
 	k := len(l.hist)
-	for i := l.hpos - k; i < l.hpos; i++ {
+	for i := l.hpos - (k - 1); i < l.hpos; i++ {
 		if i >= 0 {
 			d.Prev = append(d.Prev, l.fmtInsn(l.hist[i%k]))
 		}

@@ -2,6 +2,7 @@ package mem
 
 import (
 	"slices"
+	"strconv"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -27,8 +28,10 @@ type ForkVMA struct {
 	// Src numbers the mmap call the VMA comes from, from 1, so that the
 	// child knows which VMAs may merge; 0 for private anonymous memory.
 	Src int
-	// FD is the inherited fd a host-shared VMA is mapped from.
-	FD int
+	// FD is the inherited fd a host-shared VMA is mapped from; with
+	// Reopen an O_PATH fd of its file, to open again.
+	FD     int
+	Reopen bool
 	// SrcOff and SrcSize are the file range of a private file mapping's
 	// view.
 	SrcOff, SrcSize uint64
@@ -84,7 +87,7 @@ func (m *Mem) Fork() (*Forked, error) {
 		}
 		switch {
 		case v.HostShared && v.src.held:
-			fv.FD = v.src.fd
+			fv.FD, fv.Reopen = v.src.fd, v.src.opath
 		case v.HostShared:
 			// No fd of the object was kept (no fd was free): the child
 			// gets a copy, shared in its own memfd from then on.
@@ -189,7 +192,7 @@ func Restore(f *Forked, fdFloor int) (*Mem, error) {
 				s = &source{off: fv.SrcOff, size: fv.SrcSize}
 				switch {
 				case fv.HostShared:
-					s.fd, s.held = fv.FD, true
+					s.fd, s.held, s.opath = fv.FD, true, fv.Reopen
 					unix.FcntlInt(uintptr(fv.FD), unix.F_SETFD, unix.FD_CLOEXEC)
 					m.addHeld(fv.FD)
 				case fv.Inode != 0 && fv.Flags&unix.MAP_TYPE == unix.MAP_PRIVATE && fv.Flags&unix.MAP_ANONYMOUS == 0:
@@ -201,7 +204,7 @@ func Restore(f *Forked, fdFloor int) (*Mem, error) {
 		}
 		p := unsafe.Add(m.base, v.Start)
 		if v.HostShared {
-			_, err = unix.MmapPtr(fv.FD, int64(v.Offset), p, uintptr(v.Len()), hostProt(v.Prot), v.Flags&unix.MAP_TYPE|unix.MAP_FIXED)
+			err = mapObject(fv, p)
 		} else {
 			err = unix.Mprotect(m.hostBytes(v.Start, v.End), hostProt(v.Prot))
 		}
@@ -215,15 +218,54 @@ func Restore(f *Forked, fdFloor int) (*Mem, error) {
 	return m, nil
 }
 
-// hold keeps a dup of fd, the object s maps, at FDFloor or above. Without a
-// free fd there, s holds nothing.
-func (m *Mem) hold(s *source, fd int) {
-	h, err := unix.FcntlInt(uintptr(fd), unix.F_DUPFD_CLOEXEC, m.FDFloor)
+// mapObject maps a host-shared VMA of a forked child from its object's fd.
+func mapObject(fv ForkVMA, p unsafe.Pointer) error {
+	fd := fv.FD
+	if fv.Reopen {
+		f, err := reopen(fd, fv.Prot)
+		if err != nil {
+			return err
+		}
+		defer unix.Close(f)
+		fd = f
+	}
+	_, err := unix.MmapPtr(fd, int64(fv.Offset), p, uintptr(fv.End-fv.Start), hostProt(fv.Prot), fv.Flags&unix.MAP_TYPE|unix.MAP_FIXED)
+	return err
+}
+
+// holdFile keeps an O_PATH fd of the file that fd, a guest's fd, names, at
+// FDFloor or above, for a forked child to open again. O_PATH, because
+// closing it at the last unmap must not release the guest's POSIX locks on
+// the file, which closing any other fd of it does. Without a free fd, s
+// holds nothing.
+func (m *Mem) holdFile(s *source, fd int) {
+	p, err := unix.Open("/proc/self/fd/"+strconv.Itoa(fd), unix.O_PATH|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return
 	}
-	s.fd, s.held = h, true
+	h, err := unix.FcntlInt(uintptr(p), unix.F_DUPFD_CLOEXEC, m.FDFloor)
+	unix.Close(p)
+	if err != nil {
+		return
+	}
+	s.fd, s.held, s.opath = h, true, true
 	m.addHeld(h)
+}
+
+// reopen opens the file behind an O_PATH fd for a mapping with prot.
+func reopen(fd, prot int) (int, error) {
+	path := "/proc/self/fd/" + strconv.Itoa(fd)
+	if prot&unix.PROT_WRITE == 0 {
+		if f, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0); err == nil {
+			return f, nil
+		}
+	}
+	// Read-write if the file allows it, so that a later mprotect may
+	// add PROT_WRITE as for the parent.
+	if f, err := unix.Open(path, unix.O_RDWR|unix.O_CLOEXEC, 0); err == nil {
+		return f, nil
+	}
+	return unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
 }
 
 func (m *Mem) addHeld(fd int) {

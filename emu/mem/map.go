@@ -195,7 +195,7 @@ func (m *Mem) fileVMA(v *VMA, flags, fd int, st *unix.Stat_t) (probe unsafe.Poin
 	}
 	v.HostShared = true
 	v.src = &source{}
-	m.hold(v.src, fd)
+	m.holdFile(v.src, fd)
 	return p, nil
 }
 

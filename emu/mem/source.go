@@ -20,9 +20,10 @@ import (
 // opens the file by path, checks that it is the same one (dev, ino), and
 // maps the view the first time it needs a page again.
 //
-// A host-shared mapping holds an fd of its object (the guest's file, or the
-// memfd of shared anonymous memory a fork moved out of the window's memfd),
-// hidden from the guest, so that a forked child can map the same object.
+// A host-shared mapping holds an fd of its object (an O_PATH fd of the
+// guest's file, or the memfd of shared anonymous memory a fork moved out of
+// the window's memfd), hidden from the guest, so that a forked child can map
+// the same object.
 type source struct {
 	view unsafe.Pointer // the file from offset off, size bytes; nil if none
 	off  uint64
@@ -32,8 +33,9 @@ type source struct {
 	path     string // file to map the view from when view is nil
 	dev, ino uint64
 
-	fd   int // held fd of the mapped object, if held
-	held bool
+	fd    int // held fd of the mapped object, if held
+	held  bool
+	opath bool // fd is an O_PATH fd of the file (holdFile)
 }
 
 // retain and release count the VMAs in the list that point at a source; the

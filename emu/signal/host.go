@@ -30,7 +30,7 @@ const futexWaitPrivate = 0x80
 const ringLen = 128
 
 // hostSlot is one caught signal; catchHandler writes it. state is 0 (free),
-// 1 (being written) or 2 (full).
+// 1 (being written), 2 (full) or 3 (being read).
 type hostSlot struct {
 	state uint32
 	tid   int32 // the thread that caught it
@@ -143,26 +143,42 @@ func routeHost() {
 	var batch []hostSlot
 	for {
 		seen := atomic.LoadUint32(&hostRing.wake)
-		batch = batch[:0]
-		for i := range hostRing.slots {
-			s := &hostRing.slots[i]
-			if atomic.LoadUint32(&s.state) == 2 {
-				batch = append(batch, *s)
-				atomic.StoreUint32(&s.state, 0)
-			}
-		}
-		if len(batch) == 0 {
+		if batch = drain(batch[:0]); len(batch) == 0 {
 			unix.Syscall6(unix.SYS_FUTEX, uintptr(unsafe.Pointer(&hostRing.wake)),
 				futexWaitPrivate, uintptr(seen), 0, 0, 0)
-			continue
-		}
-		sort.Slice(batch, func(i, j int) bool { return batch[i].seq < batch[j].seq })
-		for i := range batch {
-			if p := catching.target.Load(); p != nil {
-				p.fromHost(GetInfo(batch[i].info[:]), int(batch[i].tid))
-			}
 		}
 	}
+}
+
+// DrainHost queues the signals caught so far at once. A guest thread calls
+// it after a syscall that makes the kernel signal the thread itself (the
+// SIGPIPE of a write to a broken pipe, a kill of its own process group): the
+// handler ran on the thread before the syscall returned, and the guest must
+// see the signal before its next instruction, as in Linux.
+func DrainHost() {
+	var buf [8]hostSlot
+	drain(buf[:0])
+}
+
+// drain takes the full slots of the ring, in their order, and routes them;
+// it returns them in batch.
+func drain(batch []hostSlot) []hostSlot {
+	for i := range hostRing.slots {
+		s := &hostRing.slots[i]
+		// The router and threads calling DrainHost may drain at once:
+		// 3 marks a slot being taken.
+		if atomic.CompareAndSwapUint32(&s.state, 2, 3) {
+			batch = append(batch, *s)
+			atomic.StoreUint32(&s.state, 0)
+		}
+	}
+	sort.Slice(batch, func(i, j int) bool { return batch[i].seq < batch[j].seq })
+	for i := range batch {
+		if p := catching.target.Load(); p != nil {
+			p.fromHost(GetInfo(batch[i].info[:]), int(batch[i].tid))
+		}
+	}
+	return batch
 }
 
 // fromHost queues a signal caught on host thread tid. It is directed at the

@@ -1,7 +1,10 @@
 package signal
 
 import (
+	"os"
 	"runtime"
+	"strconv"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -363,5 +366,42 @@ func TestInfoRoundTrip(t *testing.T) {
 	in.Put(b[:])
 	if GetInfo(b[:]) != in {
 		t.Errorf("round trip: %+v", GetInfo(b[:]))
+	}
+}
+
+// TestSafeSyscallRestarted interrupts a read that the kernel is restarting
+// after another handler with SA_RESTART: that is an interruption (EINTR),
+// not a signal before the call.
+func TestSafeSyscallRestarted(t *testing.T) {
+	CatchHost(NewProcess()) // a handler with SA_RESTART for SIGUSR2
+	var fds [2]int
+	if err := unix.Pipe2(fds[:], unix.O_CLOEXEC); err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(fds[0])
+	defer unix.Close(fds[1])
+	word := new(uint32)
+	tid := make(chan int)
+	res := make(chan int64)
+	go func() {
+		runtime.LockOSThread()
+		defer runtime.UnlockOSThread()
+		var buf [1]byte
+		tid <- unix.Gettid()
+		res <- SafeSyscall(word, unix.SYS_READ, uintptr(fds[0]), uintptr(unsafe.Pointer(&buf[0])), 1, 0, 0, 0)
+	}()
+	id := <-tid
+	// Wait until the thread sleeps in read (syscall 0).
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(time.Millisecond) {
+		b, _ := os.ReadFile("/proc/self/task/" + strconv.Itoa(id) + "/syscall")
+		if strings.HasPrefix(string(b), "0 ") || time.Now().After(deadline) {
+			break
+		}
+	}
+	unix.Tgkill(unix.Getpid(), id, unix.SIGUSR2)
+	atomic.StoreUint32(word, 1)
+	InterruptThread(id)
+	if r := <-res; r != -int64(unix.EINTR) {
+		t.Errorf("read = %d, want EINTR", r)
 	}
 }

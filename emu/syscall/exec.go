@@ -10,6 +10,7 @@ import (
 
 	"guestrun/emu/dbg"
 	"guestrun/emu/loader"
+	"guestrun/emu/mem"
 	"guestrun/emu/signal"
 )
 
@@ -32,11 +33,10 @@ func init() {
 
 // Limits of the kernel's execve.
 const (
-	maxArgStrlen  = 32 * mem4k // MAX_ARG_STRLEN, NUL included
-	maxArgStrings = 0x7fffffff // MAX_ARG_STRINGS
-	argMax        = 32 * mem4k // ARG_MAX: the least room for arguments
-	stkLim        = 8 << 20    // _STK_LIM
-	mem4k         = 4096
+	maxArgStrlen  = 32 * mem.PageSize // MAX_ARG_STRLEN, NUL included
+	maxArgStrings = 0x7fffffff        // MAX_ARG_STRINGS
+	argMax        = 32 * mem.PageSize // ARG_MAX: the least room for arguments
+	stkLim        = 8 << 20           // _STK_LIM
 )
 
 func sysExecve(t *Task, a *Args) int64 {

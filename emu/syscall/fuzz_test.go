@@ -275,8 +275,7 @@ type fzExecutor struct {
 	resp   *bufio.Reader
 	stderr *fzBuffer
 	done   chan struct{} // closed when cmd has been waited for
-	dir    string
-	skip   string // why the sandbox cannot run here
+	skip   string        // why the sandbox cannot run here
 }
 
 var fzExec fzExecutor
@@ -342,13 +341,6 @@ func (e *fzExecutor) run(t *testing.T, in []byte) {
 var errFzTimeout = errors.New("timeout")
 
 func (e *fzExecutor) start() error {
-	if e.dir == "" {
-		d, err := os.MkdirTemp("", "fuzzsyscall-")
-		if err != nil {
-			return err
-		}
-		e.dir = d
-	}
 	reqR, reqW, err := os.Pipe()
 	if err != nil {
 		return err
@@ -364,7 +356,9 @@ func (e *fzExecutor) start() error {
 	cmd := exec.Command(os.Args[0], "-test.run=^TestSyscallFuzzExecutor$", "-test.count=1", "-test.timeout=0")
 	// containermaxprocs=0: the runtime would keep cgroup files open on
 	// low fds, as guestrun's main package says.
-	cmd.Env = append(os.Environ(), fzExecutorEnv+"="+e.dir, "GODEBUG=containermaxprocs=0")
+	// The executor's tmpfs hides the temporary directory in its own mount
+	// namespace only.
+	cmd.Env = append(os.Environ(), fzExecutorEnv+"="+os.TempDir(), "GODEBUG=containermaxprocs=0")
 	cmd.ExtraFiles = []*os.File{reqR, respW}
 	e.stderr = &fzBuffer{}
 	cmd.Stderr = e.stderr

@@ -68,11 +68,11 @@ func (t *Task) safe(retry bool, nr, a0, a1, a2, a3, a4, a5 uintptr) int64 {
 
 // How the kernel ends a blocking syscall that a signal interrupts.
 const (
-	blockNone     = iota // does not block (interruptibly)
-	blockSys             // -ERESTARTSYS: restarted after a SA_RESTART handler
-	blockNoHand          // -ERESTARTNOHAND: restarted only if no handler runs
-	blockEINTR           // -EINTR: never restarted
-	blockTimedOut        // relative timeout in milliseconds in the argument blockTimeoutArg
+	blockNone      = iota // does not block (interruptibly)
+	blockSys              // -ERESTARTSYS: restarted after a SA_RESTART handler
+	blockNoHand           // -ERESTARTNOHAND: restarted only if no handler runs
+	blockEINTR            // -EINTR: never restarted
+	blockTimeoutMs        // poll, epoll_wait: a timeout in milliseconds in argument blockTimeoutArg
 )
 
 // blockKind holds, per syscall number, how an interruption ends it; 0 for
@@ -98,11 +98,11 @@ func init() {
 	for _, nr := range []int{unix.SYS_EPOLL_PWAIT2, unix.SYS_IO_GETEVENTS, unix.SYS_IO_PGETEVENTS} {
 		blockKind[nr] = blockEINTR
 	}
-	blockKind[unix.SYS_POLL] = blockTimedOut
-	blockKind[unix.SYS_EPOLL_WAIT] = blockTimedOut
+	blockKind[unix.SYS_POLL] = blockTimeoutMs
+	blockKind[unix.SYS_EPOLL_WAIT] = blockTimeoutMs
 }
 
-// blockTimeoutArg is the argument holding the timeout of a blockTimedOut call.
+// blockTimeoutArg is the argument holding the timeout of a blockTimeoutMs call.
 func blockTimeoutArg(nr uintptr) int {
 	if nr == unix.SYS_POLL {
 		return 2
@@ -117,7 +117,7 @@ func blockTimeoutArg(nr uintptr) int {
 func (t *Task) blockingCall(kind uint8, nr uintptr, a [6]uintptr) int64 {
 	var deadline time.Time
 	ms := -1
-	if kind == blockTimedOut {
+	if kind == blockTimeoutMs {
 		ms = int(int32(a[blockTimeoutArg(nr)]))
 		if ms > 0 {
 			deadline = time.Now().Add(time.Duration(ms) * time.Millisecond)
@@ -134,12 +134,20 @@ func (t *Task) blockingCall(kind uint8, nr uintptr, a [6]uintptr) int64 {
 				return -int64(errRestartSys)
 			case blockNoHand:
 				return -int64(errRestartNoHand)
-			case blockTimedOut:
-				// poll: ERESTART_RESTARTBLOCK with a timeout, which
-				// restarts it for the time left; epoll_wait: EINTR.
-				if nr == unix.SYS_POLL {
-					return -int64(errRestartNoHand)
+			case blockTimeoutMs:
+				// epoll_wait: EINTR. poll: ERESTARTNOHAND, or with a
+				// timeout the restart block, for the time left.
+				if nr != unix.SYS_POLL {
+					break
 				}
+				if ms > 0 {
+					t.sigs.restart = func(t *Task) int64 {
+						left := max(0, (time.Until(deadline)+time.Millisecond-1)/time.Millisecond)
+						return t.hcall6(nr, a[0], a[1], uintptr(left), 0, 0, 0)
+					}
+					return -int64(errRestartBlock)
+				}
+				return -int64(errRestartNoHand)
 			}
 			return r
 		}

@@ -138,6 +138,19 @@ func TestWait(t *testing.T) {
 	if signal.IsHidden(hidden) {
 		t.Error("hidden child still registered after it was reaped")
 	}
+	// The same through waitid, where WNOWAIT would leave the hidden child
+	// to be found again.
+	hidden = start("exit 3")
+	signal.Hide(hidden)
+	pid = start("sleep 0.1; exit 4")
+	tt.ok(unix.SYS_WAITID, unix.P_ALL, 0, info, unix.WEXITED|unix.WNOWAIT, 0)
+	if si := signal.GetInfo(tt.mem(info, signal.InfoSize)); si.Pid() != pid || si.Fields[1] != 4 {
+		t.Errorf("waitid WNOWAIT returned pid %d status %d, want %d exit 4", si.Pid(), si.Fields[1], pid)
+	}
+	tt.ok(unix.SYS_WAITID, unix.P_PID, uint64(pid), info, unix.WEXITED, 0)
+	if signal.IsHidden(hidden) {
+		t.Error("hidden child still registered after waitid reaped it")
+	}
 	tt.fails(unix.EFAULT, unix.SYS_WAIT4, uint64(start("exit 0")), testHole, 0, 0)
 	tt.fails(unix.ECHILD, unix.SYS_WAITID, unix.P_ALL, 0, info, unix.WEXITED|unix.WNOHANG, 0)
 }
@@ -230,7 +243,7 @@ func TestSnapshotCodec(t *testing.T) {
 		name string
 	}{
 		{snapshot{}, 17, "snapshot"}, {Launch{}, 6, "Launch"}, {mem.Forked{}, 4, "mem.Forked"},
-		{mem.ForkVMA{}, 14, "mem.ForkVMA"}, {loader.Image{}, 9, "loader.Image"},
+		{mem.ForkVMA{}, 15, "mem.ForkVMA"}, {loader.Image{}, 9, "loader.Image"},
 		{signal.Action{}, 4, "signal.Action"}, {signal.AltStack{}, 3, "signal.AltStack"},
 	} {
 		if n := reflect.TypeOf(c.v).NumField(); n != c.n {
@@ -240,7 +253,7 @@ func TestSnapshotCodec(t *testing.T) {
 	s := &snapshot{
 		Launch: Launch{Argv0: "g", Sysroot: "/s", Strace: true, Stats: true, Debug: dbg.Exec, LogFD: 1001},
 		Mem: mem.Forked{FD: 1003, BrkStart: 1, Brk: 2, VMAs: []mem.ForkVMA{{Start: 1, End: 2, Prot: 3, Flags: 4,
-			Offset: 5, Name: "n", Dev: 6, Inode: 7, HostShared: true, WipeOnFork: true, Src: 8, FD: 9, SrcOff: 10, SrcSize: 11}}},
+			Offset: 5, Name: "n", Dev: 6, Inode: 7, HostShared: true, WipeOnFork: true, Src: 8, FD: 9, Reopen: true, SrcOff: 10, SrcSize: 11}}},
 		Image: loader.Image{Path: "p", ExecFn: "e", Argv: []string{"a", ""}, Entry: 1, ProgEntry: 2, SP: 3,
 			Interp: "i", Auxv: []uint64{4, 5}, StackLo: 6},
 		Comm: "comm", RIP: 7, Flags: 8, FSBase: 9, GSBase: 10,

@@ -226,7 +226,13 @@ func sysKill(t *Task, a *Args) int64 {
 	}
 	self := unix.Getpid()
 	if pid != self && (pid <= 0 || t.P.thread(pid) == nil) {
-		return t.hraw(unix.SYS_KILL, uintptr(pid), uintptr(sig), 0)
+		r := t.hraw(unix.SYS_KILL, uintptr(pid), uintptr(sig), 0)
+		// A process group or every process: guestrun may be among
+		// them, and the kernel has then signalled it before returning.
+		if pid <= 0 {
+			signal.DrainHost()
+		}
+		return r
 	}
 	if sig == 0 {
 		return 0

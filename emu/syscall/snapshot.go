@@ -42,7 +42,7 @@ type snapshot struct {
 
 // snapMagic starts a snapshot; it changes with the layout, so that a
 // guestrun never reads another version's snapshot.
-const snapMagic = "guestrun-fork-1\n"
+const snapMagic = "guestrun-fork-2\n"
 
 // snapCodec reads or writes the fields of a snapshot in order: u64 little
 // endian, strings and slices prefixed by their length.
@@ -174,6 +174,7 @@ func (c *snapCodec) snapshot(s *snapshot) {
 		c.bool(&v.WipeOnFork)
 		c.int(&v.Src)
 		c.int(&v.FD)
+		c.bool(&v.Reopen)
 		c.u64(&v.SrcOff)
 		c.u64(&v.SrcSize)
 	}

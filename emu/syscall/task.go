@@ -169,6 +169,10 @@ func (t *Task) syscall() {
 	c.R[cpu.R11] = c.Flags()
 	t.sigs.fromSyscall, t.sigs.nr = true, nr
 	ret := t.dispatch(nr, &a)
+	if ret == -int64(unix.EPIPE) || ret == -int64(unix.EFBIG) {
+		// The kernel may have sent the thread SIGPIPE or SIGXFSZ.
+		signal.DrainHost()
+	}
 	if t.P.Strace != nil {
 		t.P.Strace.Exit(t, nr, &a, ret)
 	}

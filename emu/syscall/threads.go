@@ -106,19 +106,21 @@ func threadCreds() creds {
 	return c
 }
 
-// adopt gives the calling thread credentials c, when they differ from its
-// own; for the calling thread only, as the raw syscalls do.
+// adopt gives the calling thread credentials c where they differ from its
+// own, for the calling thread only as the raw syscalls do; the groups and
+// gids first, while the uids may still allow it.
 func (c *creds) adopt() {
 	own := threadCreds()
-	if (c.groups == nil || slices.Equal(own.groups, c.groups)) && own.uid == c.uid && own.gid == c.gid {
-		return
-	}
 	if c.groups != nil && !slices.Equal(own.groups, c.groups) {
 		g := append(c.groups, 0) // never empty
 		unix.RawSyscall(unix.SYS_SETGROUPS, uintptr(len(c.groups)), uintptr(unsafe.Pointer(&g[0])), 0)
 	}
-	unix.RawSyscall(unix.SYS_SETRESGID, uintptr(c.gid[0]), uintptr(c.gid[1]), uintptr(c.gid[2]))
-	unix.RawSyscall(unix.SYS_SETRESUID, uintptr(c.uid[0]), uintptr(c.uid[1]), uintptr(c.uid[2]))
+	if own.gid != c.gid {
+		unix.RawSyscall(unix.SYS_SETRESGID, uintptr(c.gid[0]), uintptr(c.gid[1]), uintptr(c.gid[2]))
+	}
+	if own.uid != c.uid {
+		unix.RawSyscall(unix.SYS_SETRESUID, uintptr(c.uid[0]), uintptr(c.uid[1]), uintptr(c.uid[2]))
+	}
 }
 
 // startThread is the new thread's goroutine: it takes over its OS thread,

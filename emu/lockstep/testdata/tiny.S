@@ -14,6 +14,7 @@ add_here:
 	xor %rdx, %rax
 	dec %ecx
 	jnz 1b
+	mov %rax, %rbp		/* live until the end */
 
 	lea buf(%rip), %rdi
 	mov $0x1122334455667788, %rbx

@@ -1,8 +1,11 @@
 /* Many forks: 50 in a row, each waited for; 20 alive at once; a chain of
  * nested children; getpid and getppid in children; stdio buffers copied
- * by fork; clone(SIGCHLD) on a stack of its own. */
+ * by fork; clone(SIGCHLD) on a stack of its own; clone(CLONE_VFORK)
+ * without CLONE_VM. */
 #define _GNU_SOURCE
+#include <fcntl.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +34,14 @@ static int chain(int depth)
 
 static char stack[65536] __attribute__((aligned(16)));
 static int clone_child(void *arg) { return *(int *)arg; }
+
+/* A CLONE_VFORK child without CLONE_VM: the parent waits until it exits. */
+static int vfork_child(void *arg)
+{
+	usleep(50000);
+	write(*(int *)arg, "done", 4);
+	return 5;
+}
 
 int main(void)
 {
@@ -81,5 +92,14 @@ int main(void)
 	int st = 0;
 	pid_t got = waitpid(pid, &st, 0);
 	printf("clone(SIGCHLD): waited %d, status %d\n", got == pid, WEXITSTATUS(st));
+
+	int p[2];
+	pipe2(p, O_NONBLOCK);
+	pid = clone(vfork_child, stack + sizeof stack, CLONE_VFORK | SIGCHLD, &p[1]);
+	char buf[8] = {0};
+	ssize_t n = read(p[0], buf, sizeof buf - 1);
+	got = waitpid(pid, &st, 0);
+	printf("clone(CLONE_VFORK): child done before the parent went on: %s, status %d\n", n > 0 ? buf : "no",
+	       WEXITSTATUS(st));
 	return 0;
 }

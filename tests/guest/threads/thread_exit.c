@@ -6,9 +6,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
-static int main_leaving;
+static pthread_t main_thread;
 
 static void *returns(void *arg) { return (void *)((long)arg * 2); }
 
@@ -18,13 +16,11 @@ static void *exits(void *arg)
 	return NULL;
 }
 
+/* Waits for the main thread to be gone, then ends the process. */
 static void *last(void *arg)
 {
 	(void)arg;
-	pthread_mutex_lock(&mu);
-	while (!main_leaving)
-		pthread_cond_wait(&cv, &mu);
-	pthread_mutex_unlock(&mu);
+	pthread_join(main_thread, NULL);
 	usleep(100000);
 	printf("last thread still running after main left\n");
 	fflush(stdout);
@@ -43,13 +39,10 @@ int main(void)
 	pthread_join(t, &r);
 	printf("pthread_exit %ld\n", (long)r);
 
+	main_thread = pthread_self();
 	pthread_create(&t, NULL, last, NULL);
 	pthread_detach(t);
 	printf("main leaving\n");
 	fflush(stdout);
-	pthread_mutex_lock(&mu);
-	main_leaving = 1;
-	pthread_cond_signal(&cv);
-	pthread_mutex_unlock(&mu);
 	pthread_exit(NULL);
 }

@@ -39,12 +39,19 @@ static void on_tick(int sig)
 static pid_t target_tid;
 static sem_t started;
 
+/* Takes SIGUSR1 only in sigsuspend, so that the last one, which ends the
+ * loop, cannot come between the test of stop and the wait. */
 static void *target(void *arg)
 {
+	sigset_t usr1, none;
+	sigemptyset(&usr1);
+	sigaddset(&usr1, SIGUSR1);
+	sigemptyset(&none);
+	pthread_sigmask(SIG_BLOCK, &usr1, NULL);
 	target_tid = (pid_t)syscall(SYS_gettid);
 	sem_post(&started);
 	while (!stop)
-		pause();
+		sigsuspend(&none);
 	return arg;
 }
 

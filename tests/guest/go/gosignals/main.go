@@ -43,17 +43,19 @@ func main() {
 	syscall.Kill(os.Getpid(), syscall.SIGHUP)
 	wait(c, "after ignore")
 
-	// Blocked by every thread but the one in a blocking read: the
-	// signal interrupts that read.
-	r, w, _ := os.Pipe()
+	// A signal while a thread blocks in a read (a raw one, not the
+	// netpoller's): the runtime's handler has SA_RESTART, so the read
+	// goes on and returns the byte written after the signal.
+	var p [2]int
+	syscall.Pipe(p[:])
 	go func() {
 		time.Sleep(20 * time.Millisecond)
 		syscall.Kill(os.Getpid(), syscall.SIGUSR2)
 		wait(c, "during a blocking read")
-		w.Write([]byte("x"))
+		syscall.Write(p[1], []byte("x"))
 	}()
 	var b [1]byte
-	n, err := r.Read(b[:])
+	n, err := syscall.Read(p[0], b[:])
 	fmt.Println("read:", n, err)
 
 	signal.Stop(c)
