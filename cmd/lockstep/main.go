@@ -1,7 +1,8 @@
-// Command lockstep runs a static x86-64 program natively under ptrace and in
-// guestrun's interpreter side by side, compares the two after every
-// instruction (or straight-line block, narrowed down on a difference), and
-// reports the first instruction whose results differ.
+// Command lockstep runs an x86-64 program natively under ptrace and in
+// guestrun's interpreter side by side, compares the two at the end of every
+// run of instructions (or after every instruction with -step; a difference
+// is narrowed down to its instruction either way), and reports the first
+// instruction whose results differ. See package emu/lockstep.
 //
 // Exit status: 0 when both runs ended alike (same exit status, or the same
 // fault at the same instruction), 1 at a difference, 2 on a usage or setup
@@ -28,10 +29,14 @@ func init() {
 func main() {
 	fs := flag.NewFlagSet("lockstep", flag.ExitOnError)
 	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "usage: lockstep [options] program [arguments...]\n\nOptions:\n")
+		fmt.Fprintf(fs.Output(), "usage: lockstep [options] program [arguments...]\n\n"+
+			"Runs program natively under ptrace and in guestrun's interpreter side by side and\n"+
+			"reports the first instruction whose results differ. Exit status: 0 both ended alike,\n"+
+			"1 difference, 2 error, 3 stopped early (-n, fork, execve...).\n\nOptions:\n")
 		fs.PrintDefaults()
 	}
-	step := fs.Bool("step", false, "compare after every instruction, not after every straight-line block")
+	step := fs.Bool("step", false, "compare after every instruction, not at the end of runs (slower, "+
+		"but also sees wrong values that are dead by the end of a run)")
 	noStores := fs.Bool("nostores", false, "do not compare the memory each instruction writes")
 	memcheck := fs.Bool("memcheck", false, "compare all writable memory before every syscall")
 	looseFP := fs.Bool("loosefp", false, "ignore x87 and SSE exception flags and x87 C1")

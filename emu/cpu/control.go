@@ -36,8 +36,17 @@ func selJmp(in *Inst) handler {
 }
 
 func jmpRel(c *CPU, in *Inst) { c.RIP = in.imm }
-func jmpR(c *CPU, in *Inst)   { c.RIP = c.R[in.args[0].reg] }
-func jmpM(c *CPU, in *Inst)   { c.RIP = c.load64(c.ea(in)) }
+func jmpR(c *CPU, in *Inst)   { c.RIP = c.canonical(c.R[in.args[0].reg]) }
+func jmpM(c *CPU, in *Inst)   { c.RIP = c.canonical(c.load64(c.ea(in))) }
+
+// canonical checks an indirect branch target: a non-canonical one is a #GP
+// at the branch itself, before it pushes or pops anything.
+func (c *CPU) canonical(t uint64) uint64 {
+	if t+1<<47 >= 1<<48 {
+		c.segv(t)
+	}
+	return t
+}
 
 func selCall(in *Inst) handler {
 	switch in.args[0].kind {
@@ -63,13 +72,13 @@ func callRel(c *CPU, in *Inst) {
 // The target is read before the push: the push may change the register or
 // the memory it came from.
 func callR(c *CPU, in *Inst) {
-	t := c.R[in.args[0].reg]
+	t := c.canonical(c.R[in.args[0].reg])
 	c.push(in.next)
 	c.RIP = t
 }
 
 func callM(c *CPU, in *Inst) {
-	t := c.load64(c.ea(in))
+	t := c.canonical(c.load64(c.ea(in)))
 	c.push(in.next)
 	c.RIP = t
 }
@@ -81,10 +90,15 @@ func selRet(in *Inst) handler {
 	return opRetImm
 }
 
-func opRet(c *CPU, in *Inst) { c.RIP = c.pop() }
+func opRet(c *CPU, in *Inst) {
+	t := c.canonical(c.load64(c.R[RSP]))
+	c.R[RSP] += 8
+	c.RIP = t
+}
 
 func opRetImm(c *CPU, in *Inst) {
-	t := c.pop()
+	t := c.canonical(c.load64(c.R[RSP]))
+	c.R[RSP] += 8
 	c.R[RSP] += in.imm & 0xffff
 	c.RIP = t
 }

@@ -168,9 +168,6 @@ func setByte(b []byte, off int, v byte) []byte {
 	return b
 }
 
-// withInterp is smallELF with a PT_INTERP naming interp.
-func withInterp(interp string) []byte { return smallELF(interp) }
-
 func badCases(dir string) []badCase {
 	good := smallELF("")
 	ph0 := func(f int) int { return phField(0, f) }
@@ -234,27 +231,27 @@ func badCases(dir string) []badCase {
 		{name: "second segment at 4 TiB", data: addLoad(good, 6, 0, 1<<42, 0, 0x1000)},
 		{name: "second segment huge", data: addLoad(good, 6, 0, testVaddr+0x10000, 0, 1<<62)},
 		{name: "second segment filesz over memsz", data: addLoad(good, 6, 0, testVaddr+0x10000, 16, 8)},
-		{name: "PT_INTERP unterminated", data: setByte(withInterp("/x/ld.so"), len(withInterp("/x/ld.so"))-1, 'x')},
-		{name: "PT_INTERP filesz 0", data: le64(withInterp("/x"), ph1(phFilesz), 0)},
-		{name: "PT_INTERP filesz 1", data: le64(withInterp("/x"), ph1(phFilesz), 1)},
-		{name: "PT_INTERP empty", data: withInterp("\x00x")},
-		{name: "PT_INTERP past EOF", data: le64(withInterp("/x"), ph1(phOff), 1<<20)},
-		{name: "PT_INTERP offset wraps", data: le64(withInterp("/x"), ph1(phOff), ^uint64(0))},
-		{name: "PT_INTERP filesz 2^63", data: le64(withInterp("/x"), ph1(phFilesz), 1<<63)},
-		{name: "PT_INTERP over PATH_MAX", data: le64(withInterp(strings.Repeat("/x", 2100)), ph1(phFilesz), 4200)},
-		{name: "PT_INTERP missing", data: withInterp("/nonexistent/ld.so")},
-		{name: "PT_INTERP with a newline", data: withInterp("/nonexistent/\nld.so")},
-		{name: "PT_INTERP with a NUL inside", data: withInterp("/nonexistent\x00/bin/sh")},
-		{name: "PT_INTERP self", data: withInterp(filepath.Join(dir, fileName("PT_INTERP self")))},
-		{name: "PT_INTERP directory", data: withInterp("/")},
-		{name: "PT_INTERP /dev/null", data: withInterp("/dev/null")},
-		{name: "PT_INTERP /dev/zero", data: withInterp("/dev/zero")},
-		{name: "PT_INTERP FIFO", data: withInterp(filepath.Join(dir, "fifo")), setup: mkfifo("fifo")},
-		{name: "PT_INTERP text", data: withInterp(filepath.Join(dir, "text"))},
-		{name: "PT_INTERP script", data: withInterp(filepath.Join(dir, "script-sh")), setup: writeFile("script-sh", "#!/bin/sh\n")},
-		{name: "PT_INTERP 32-bit", data: withInterp(filepath.Join(dir, "class_32-bit"))},
-		{name: "PT_INTERP truncated", data: withInterp(filepath.Join(dir, "interp-trunc")), setup: writeFile("interp-trunc", string(good[:100]))},
-		{name: "PT_INTERP has PT_INTERP", data: withInterp(filepath.Join(dir, "PT_INTERP_missing"))},
+		{name: "PT_INTERP unterminated", data: setByte(smallELF("/x/ld.so"), len(smallELF("/x/ld.so"))-1, 'x')},
+		{name: "PT_INTERP filesz 0", data: le64(smallELF("/x"), ph1(phFilesz), 0)},
+		{name: "PT_INTERP filesz 1", data: le64(smallELF("/x"), ph1(phFilesz), 1)},
+		{name: "PT_INTERP empty", data: smallELF("\x00x")},
+		{name: "PT_INTERP past EOF", data: le64(smallELF("/x"), ph1(phOff), 1<<20)},
+		{name: "PT_INTERP offset wraps", data: le64(smallELF("/x"), ph1(phOff), ^uint64(0))},
+		{name: "PT_INTERP filesz 2^63", data: le64(smallELF("/x"), ph1(phFilesz), 1<<63)},
+		{name: "PT_INTERP over PATH_MAX", data: le64(smallELF(strings.Repeat("/x", 2100)), ph1(phFilesz), 4200)},
+		{name: "PT_INTERP missing", data: smallELF("/nonexistent/ld.so")},
+		{name: "PT_INTERP with a newline", data: smallELF("/nonexistent/\nld.so")},
+		{name: "PT_INTERP with a NUL inside", data: smallELF("/nonexistent\x00/bin/sh")},
+		{name: "PT_INTERP self", data: smallELF(filepath.Join(dir, fileName("PT_INTERP self")))},
+		{name: "PT_INTERP directory", data: smallELF("/")},
+		{name: "PT_INTERP /dev/null", data: smallELF("/dev/null")},
+		{name: "PT_INTERP /dev/zero", data: smallELF("/dev/zero")},
+		{name: "PT_INTERP FIFO", data: smallELF(filepath.Join(dir, "fifo")), setup: mkfifo("fifo")},
+		{name: "PT_INTERP text", data: smallELF(filepath.Join(dir, "text"))},
+		{name: "PT_INTERP script", data: smallELF(filepath.Join(dir, "script-sh")), setup: writeFile("script-sh", "#!/bin/sh\n")},
+		{name: "PT_INTERP 32-bit", data: smallELF(filepath.Join(dir, "class_32-bit"))},
+		{name: "PT_INTERP truncated", data: smallELF(filepath.Join(dir, "interp-trunc")), setup: writeFile("interp-trunc", string(good[:100]))},
+		{name: "PT_INTERP has PT_INTERP", data: smallELF(filepath.Join(dir, "PT_INTERP_missing"))},
 		{name: "directory", path: dir},
 		{name: "FIFO", path: filepath.Join(dir, "main-fifo"), setup: mkfifo("main-fifo")},
 		{name: "missing", path: filepath.Join(dir, "nonexistent")},
@@ -268,7 +265,7 @@ func badCases(dir string) []badCase {
 		{name: "#! FIFO", data: []byte("#!" + filepath.Join(dir, "fifo2") + "\n"), setup: mkfifo("fifo2")},
 	}
 	// Every truncation of a valid program, and of one with PT_INTERP.
-	for _, full := range [][]byte{good, withInterp("/lib64/ld-linux-x86-64.so.2")} {
+	for _, full := range [][]byte{good, smallELF("/lib64/ld-linux-x86-64.so.2")} {
 		for l := range full {
 			cs = append(cs, badCase{name: fmt.Sprintf("truncated %d of %d", l, len(full)), data: full[:l]})
 		}

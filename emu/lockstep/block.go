@@ -35,7 +35,7 @@ import (
 
 const (
 	maxRun  = 20000 // instructions in a run before it looks for an end
-	maxPlan = 64     // instructions in a basic block
+	maxPlan = 64    // instructions in a basic block
 	// runSlack: after maxRun, a run may end at an address executed once
 	// per runSlack instructions it ran beyond it.
 	runSlack = 1000
@@ -167,7 +167,8 @@ run:
 		if alt == end {
 			alt = last.next
 		}
-		if alt == end {
+		if alt == end || l.count(alt) != 0 || alt == start.RIP {
+			// The child passes there anyway: no telling.
 			alt = 0
 		}
 	}

@@ -67,11 +67,6 @@ func (g *guest) restore(s *state) {
 	c.X, c.MXCSR, c.FPU = s.X, s.MXCSR, s.FPU
 }
 
-// sameFP reports whether the FP/SSE state of two snapshots is equal.
-func sameFP(a, b *state) bool {
-	return a.X == b.X && a.MXCSR == b.MXCSR && a.FPU == b.FPU
-}
-
 // bytes returns a view of guest memory [addr, addr+n) if it is readable.
 func (g *guest) bytes(addr, n uint64) []byte {
 	b, err := g.m.Slice(addr, n, unix.PROT_READ)

@@ -105,8 +105,10 @@ func TestTiny(t *testing.T) {
 	}
 }
 
-// TestStepMode single-steps the start of a C program.
+// TestStepMode compares a whole C program after every instruction, and the
+// start of another.
 func TestStepMode(t *testing.T) {
+	check(t, Config{Path: build(t, "gcc", "switch"), Step: true}, 0)
 	res, err := Run(Config{Path: build(t, "gcc", "printf"), Step: true, MaxInsts: 20000})
 	if err != nil {
 		t.Fatal(err)

@@ -44,7 +44,7 @@ func (d *Diff) String() string {
 func (l *checker) diff(in *insn, lines []string, note string) {
 	d := &Diff{Insts: l.insts, Addr: in.addr, Insn: l.fmtInsn(in), Lines: lines, Note: note}
 	k := len(l.hist)
-	for i := l.hpos - (k - 1); i < l.hpos; i++ {
+	for i := l.hpos - k; i < l.hpos; i++ {
 		if i >= 0 {
 			d.Prev = append(d.Prev, l.fmtInsn(l.hist[i%k]))
 		}
@@ -56,7 +56,16 @@ func (l *checker) diff(in *insn, lines []string, note string) {
 func (l *checker) fmtInsn(in *insn) string {
 	asm := "(undecodable)"
 	if in.ok {
-		asm = x86asm.GNUSyntax(in.inst, in.addr, nil)
+		xi := in.inst
+		const mark = 0x7eadbeef
+		for i, a := range xi.Args {
+			if m, ok := a.(x86asm.Mem); ok && m.Base == 0 && m.Index == 0 && m.Disp == 0 {
+				// x86asm prints an absolute address 0 as nothing.
+				m.Disp = mark
+				xi.Args[i] = m
+			}
+		}
+		asm = strings.ReplaceAll(x86asm.GNUSyntax(xi, in.addr, nil), fmt.Sprintf("%#x", mark), "0x0")
 	} else if len(in.code) == 0 {
 		asm = "(unreadable)"
 	}

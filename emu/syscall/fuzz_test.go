@@ -42,6 +42,11 @@ import (
 // An input is a sequence of calls (see fzDecode); what is left after them
 // fills the guest's scratch memory, where pointer arguments point.
 func FuzzSyscall(f *testing.F) {
+	f.Cleanup(func() {
+		fzExec.mu.Lock()
+		fzExec.stop()
+		fzExec.mu.Unlock()
+	})
 	f.Fuzz(func(t *testing.T, in []byte) {
 		fzExec.run(t, in)
 	})
