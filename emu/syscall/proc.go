@@ -31,10 +31,11 @@ const (
 	procCmdline
 	procStat
 	procStatus
+	procMem
 )
 
 var procNames = map[string]procFile{"exe": procExe, "maps": procMaps, "auxv": procAuxv, "cmdline": procCmdline,
-	"stat": procStat, "status": procStatus}
+	"stat": procStat, "status": procStatus, "mem": procMem}
 
 // startDir is guestrun's working directory at start, which a relative
 // program path is relative to.
@@ -107,6 +108,16 @@ func (t *Task) exePath() string {
 
 // openProc opens an emulated /proc file with the guest's open flags.
 func (t *Task) openProc(f procFile, flags, mode uint64) int64 {
+	if f == procMem {
+		// The host's mem file has guestrun's addresses, and would let the
+		// guest reach guestrun's own memory. The guest memory memfd has the
+		// guest's addresses as offsets: a new open of it is the guest's
+		// mem file (unmapped ranges read as zeros instead of EIO).
+		p := cstring("/proc/self/fd/" + strconv.Itoa(t.P.Mem.FD()))
+		r := t.hcall6(unix.SYS_OPENAT, atFDCWD, uintptr(unsafe.Pointer(p)), uintptr(flags&(unix.O_ACCMODE|unix.O_CLOEXEC)), 0, 0, 0)
+		runtime.KeepAlive(p)
+		return r
+	}
 	if f == procExe {
 		p := cstring(t.exePath())
 		r := t.hcall6(unix.SYS_OPENAT, atFDCWD, uintptr(unsafe.Pointer(p)), uintptr(flags), uintptr(mode), 0, 0)

@@ -36,18 +36,23 @@ static void on_tick(int sig)
 	ticks++;
 }
 
+static void on_stop(int sig) { (void)sig; }
+
 static pid_t target_tid;
 static sem_t started;
 
-/* Takes SIGUSR1 only in sigsuspend, so that the last one, which ends the
- * loop, cannot come between the test of stop and the wait. */
+/* Takes its signals only in sigsuspend, so that the one that ends the loop
+ * (SIGUSR2: a SIGUSR1 could merge with a pending tick of the deleted
+ * timer, which the kernel then drops) cannot come between the test of stop
+ * and the wait. */
 static void *target(void *arg)
 {
-	sigset_t usr1, none;
-	sigemptyset(&usr1);
-	sigaddset(&usr1, SIGUSR1);
+	sigset_t usr, none;
+	sigemptyset(&usr);
+	sigaddset(&usr, SIGUSR1);
+	sigaddset(&usr, SIGUSR2);
 	sigemptyset(&none);
-	pthread_sigmask(SIG_BLOCK, &usr1, NULL);
+	pthread_sigmask(SIG_BLOCK, &usr, NULL);
 	target_tid = (pid_t)syscall(SYS_gettid);
 	sem_post(&started);
 	while (!stop)
@@ -68,6 +73,8 @@ int main(void)
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_tick;
 	sigaction(SIGUSR1, &sa, NULL);
+	sa.sa_handler = on_stop;
+	sigaction(SIGUSR2, &sa, NULL);
 	sem_init(&started, 0, 0);
 	pthread_t t;
 	pthread_create(&t, NULL, target, NULL);
@@ -90,7 +97,7 @@ int main(void)
 	syscall(SYS_timer_delete, id);
 	printf("thread timer: 3 ticks, all in the target thread: %s\n", handler_tid == target_tid ? "yes" : "no");
 	stop = 1;
-	pthread_kill(t, SIGUSR1);
+	pthread_kill(t, SIGUSR2);
 	pthread_join(t, NULL);
 
 	/* Process-directed, with a value, taken by sigwaitinfo. */
