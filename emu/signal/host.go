@@ -51,14 +51,16 @@ var catching struct {
 	once    sync.Once
 	mu      sync.Mutex
 	target  atomic.Pointer[Process]
-	ignored Set // host signals left ignored as guestrun inherited them
+	ignored Set // host signals guestrun inherited ignored
 	active  bool
 }
 
 // CatchHost routes the host signals meant for the guest to p from now on.
-// Signals guestrun inherited as ignored (SIGHUP, SIGINT under nohup or in a
-// background job) stay ignored, and p starts with them ignored, until the
-// guest gives them a handler.
+// Signals guestrun inherited ignored (SIGHUP and SIGINT under nohup or in a
+// background job, what a parent like make ignores) start ignored for the
+// guest, as for a native program. They are caught on the host all the same:
+// one the guest blocks must stay pending rather than be discarded, and
+// sigwait must see it (package signal applies the ignoring).
 func CatchHost(p *Process) {
 	catching.target.Store(p)
 	catching.once.Do(func() {
@@ -69,9 +71,8 @@ func CatchHost(p *Process) {
 			if goHost.Has(sig) {
 				continue
 			}
-			if ossignal.Ignored(unix.Signal(sig)) {
+			if inheritedIgnored(sig) {
 				catching.ignored |= Bit(sig)
-				continue
 			}
 			catchSignal(sig, 0)
 		}
@@ -85,6 +86,15 @@ func CatchHost(p *Process) {
 	}
 	p.unlock()
 	hostAction(int(unix.SIGCHLD), p.Action(int(unix.SIGCHLD)))
+}
+
+// inheritedIgnored reports whether guestrun started with sig ignored: the
+// host disposition is still SIG_IGN, where the Go runtime left it alone, or
+// the runtime says so (it keeps SIGHUP and SIGINT ignored).
+func inheritedIgnored(sig int) bool {
+	var old kernelSigaction
+	unix.RawSyscall6(unix.SYS_RT_SIGACTION, uintptr(sig), 0, uintptr(unsafe.Pointer(&old)), 8, 0, 0)
+	return old.handler == IGN || ossignal.Ignored(unix.Signal(sig))
 }
 
 // catchSignal installs catchHandler for sig. The handler only records the
@@ -103,30 +113,22 @@ func catchSignal(sig int, extra uintptr) {
 func catchAgain(sig unix.Signal) {
 	catching.mu.Lock()
 	defer catching.mu.Unlock()
-	if catching.active && !catching.ignored.Has(int(sig)) {
+	if catching.active {
 		catchSignal(int(sig), 0)
 	}
 }
 
-// hostAction follows a guest disposition change on the host. A signal that
-// was inherited ignored starts being caught when the guest handles it.
-// SIGCHLD's host disposition mirrors the guest's, so that the kernel itself
-// reaps the children of a guest that ignores SIGCHLD or sets SA_NOCLDWAIT,
-// and sends no SIGCHLD for stops under SA_NOCLDSTOP.
+// hostAction follows a guest disposition change on the host: SIGCHLD's
+// host disposition mirrors the guest's, so that the kernel itself reaps the
+// children of a guest that ignores SIGCHLD or sets SA_NOCLDWAIT, and sends
+// no SIGCHLD for stops under SA_NOCLDSTOP.
 func hostAction(sig int, act Action) {
+	if sig != int(unix.SIGCHLD) {
+		return
+	}
 	catching.mu.Lock()
 	defer catching.mu.Unlock()
 	if !catching.active {
-		return
-	}
-	if catching.ignored.Has(sig) {
-		if act.Handler == IGN {
-			return
-		}
-		catching.ignored &^= Bit(sig)
-		catchSignal(sig, 0)
-	}
-	if sig != int(unix.SIGCHLD) {
 		return
 	}
 	if act.Handler == IGN {
