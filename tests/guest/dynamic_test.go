@@ -125,6 +125,10 @@ var dynamicCases = []dynCase{
 	{"file", "file", []string{"bin.dat", "big.txt", "tree/exec.sh", "big.txt.gz", "tree.tar"}, "", ""},
 	// ld.so run as the program loads the program named after it.
 	{"ldso-direct", "/lib64/ld-linux-x86-64.so.2", []string{"/usr/bin/sort", "-r", "words.txt"}, "", ""},
+	// bash forks and execs dynamic programs: every process of the
+	// pipeline runs under guestrun.
+	{"bash-pipeline", "bash", []string{"-c", "sort words.txt | uniq -c | sort -rn | head -5 | md5sum; ls -1 tree | wc -l; x=$(grep -c a words.txt); echo \"$x matches\"; tr a-z A-Z < words.txt | cut -c1-3 | sort -u | tail -3"}, "", ""},
+	{"bash-loop", "bash", []string{"-c", "for f in words.txt nums.txt data.csv; do printf '%s ' $f; wc -l < $f; done; (cd tree && ls -1 | sed 's/^/- /'); echo done $?"}, "", ""},
 	{"perl", "perl", []string{"-e", perlScript}, "words.txt", ""},
 	{"python3", "python3", []string{"-c", pythonScript}, "", ""},
 }
