@@ -1,6 +1,7 @@
 package signal
 
 import (
+	"os"
 	ossignal "os/signal"
 	"sort"
 	"sync"
@@ -77,6 +78,7 @@ func CatchHost(p *Process) {
 			catchSignal(sig, 0)
 		}
 		go routeHost()
+		go notifyGoKept()
 	})
 	p.lock()
 	for sig := 1; sig < NSig; sig++ {
@@ -86,6 +88,21 @@ func CatchHost(p *Process) {
 	}
 	p.unlock()
 	hostAction(int(unix.SIGCHLD), p.Action(int(unix.SIGCHLD)))
+}
+
+// notifyGoKept routes the fault signals the Go runtime keeps when another
+// process sends them (kill -SEGV, kill(0, SIGILL)): without Notify the
+// runtime would exit with a stack dump. Faults raised by guestrun's own
+// memory accesses still reach the runtime as faults. The sender is not known
+// on this path, so the guest sees SI_USER from pid 0.
+func notifyGoKept() {
+	ch := make(chan os.Signal, 16)
+	ossignal.Notify(ch, unix.SIGSEGV, unix.SIGBUS, unix.SIGILL, unix.SIGTRAP, unix.SIGFPE)
+	for s := range ch {
+		if p := catching.target.Load(); p != nil {
+			p.fromHost(KillInfo(int(s.(unix.Signal)), SIUser, 0, 0), 0)
+		}
+	}
 }
 
 // inheritedIgnored reports whether guestrun started with sig ignored: the
