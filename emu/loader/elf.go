@@ -124,16 +124,16 @@ func checkRegular(path string, st os.FileInfo) error {
 func openError(path string, err error) error {
 	var errno unix.Errno
 	if errors.As(err, &errno) {
-		return fail(path, errno, "%s", errnoText(errno))
+		return fail(path, errno, "%s", ErrnoText(errno))
 	}
 	return fail(path, unix.ENOENT, "%v", err)
 }
 
-// errnoText is strerror with a capital letter, as shells print it.
-func errnoText(e unix.Errno) string {
+// ErrnoText is strerror with a capital letter, as shells and strace print it.
+func ErrnoText(e unix.Errno) string {
 	s := e.Error()
-	if s == "" {
-		return s
+	if s == "" || strings.HasPrefix(s, "errno ") {
+		return "Unknown error " + strconv.Itoa(int(e))
 	}
 	return strings.ToUpper(s[:1]) + s[1:]
 }

@@ -78,7 +78,11 @@ func CatchHost(p *Process) {
 			catchSignal(sig, 0)
 		}
 		go routeHost()
-		go notifyGoKept()
+		// Notify before the guest runs: a fault signal from outside that
+		// came first would still get the runtime's stack dump.
+		kept := make(chan os.Signal, 16)
+		ossignal.Notify(kept, unix.SIGSEGV, unix.SIGBUS, unix.SIGILL, unix.SIGTRAP, unix.SIGFPE)
+		go routeGoKept(kept)
 	})
 	p.lock()
 	for sig := 1; sig < NSig; sig++ {
@@ -90,14 +94,12 @@ func CatchHost(p *Process) {
 	hostAction(int(unix.SIGCHLD), p.Action(int(unix.SIGCHLD)))
 }
 
-// notifyGoKept routes the fault signals the Go runtime keeps when another
+// routeGoKept routes the fault signals the Go runtime keeps when another
 // process sends them (kill -SEGV, kill(0, SIGILL)): without Notify the
 // runtime would exit with a stack dump. Faults raised by guestrun's own
 // memory accesses still reach the runtime as faults. The sender is not known
 // on this path, so the guest sees SI_USER from pid 0.
-func notifyGoKept() {
-	ch := make(chan os.Signal, 16)
-	ossignal.Notify(ch, unix.SIGSEGV, unix.SIGBUS, unix.SIGILL, unix.SIGTRAP, unix.SIGFPE)
+func routeGoKept(ch <-chan os.Signal) {
 	for s := range ch {
 		if p := catching.target.Load(); p != nil {
 			p.fromHost(KillInfo(int(s.(unix.Signal)), SIUser, 0, 0), 0)

@@ -58,10 +58,11 @@ func (t *Task) execve(dirfd int32, pathAddr, argvAddr, envpAddr uint64, flags in
 	if flags&^(unix.AT_EMPTY_PATH|unix.AT_SYMLINK_NOFOLLOW) != 0 {
 		return -int64(unix.EINVAL)
 	}
-	path, e := t.path(pathAddr)
+	_, pb, e := t.cpath(pathAddr)
 	if e != 0 {
 		return e
 	}
+	path := string(pb)
 	tg, e := t.execTarget(dirfd, path, flags)
 	if e != 0 {
 		return e

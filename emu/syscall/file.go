@@ -147,11 +147,7 @@ func sysRead(t *Task, a *Args) int64 {
 	if e != 0 {
 		return e
 	}
-	r := t.hcall(unix.SYS_READ, uintptr(a[0]), p, uintptr(n))
-	if r > 0 {
-		t.wrote(a[1], uint64(r))
-	}
-	return r
+	return t.hcall(unix.SYS_READ, uintptr(a[0]), p, uintptr(n))
 }
 
 func sysWrite(t *Task, a *Args) int64 {
@@ -173,11 +169,7 @@ func sysPread(t *Task, a *Args) int64 {
 	if e != 0 {
 		return e
 	}
-	r := t.hcall6(unix.SYS_PREAD64, uintptr(a[0]), p, uintptr(n), uintptr(a[3]), 0, 0)
-	if r > 0 {
-		t.wrote(a[1], uint64(r))
-	}
-	return r
+	return t.hcall6(unix.SYS_PREAD64, uintptr(a[0]), p, uintptr(n), uintptr(a[3]), 0, 0)
 }
 
 func sysPwrite(t *Task, a *Args) int64 {
@@ -206,30 +198,10 @@ func (t *Task) vecIO(nr uintptr, a *Args, prot int) int64 {
 	if e != 0 {
 		return e
 	}
-	var r int64
 	if len(iov) == 0 {
-		r = t.hcall6(nr, uintptr(a[0]), 0, 0, uintptr(a[3]), uintptr(a[4]), uintptr(a[5]))
-	} else {
-		r = t.hcall6(nr, uintptr(a[0]), uintptr(unsafe.Pointer(&iov[0])), uintptr(len(iov)), uintptr(a[3]), uintptr(a[4]), uintptr(a[5]))
+		return t.hcall6(nr, uintptr(a[0]), 0, 0, uintptr(a[3]), uintptr(a[4]), uintptr(a[5]))
 	}
-	if prot == unix.PROT_WRITE && r > 0 {
-		t.wroteIovecs(a[1], a[2], uint64(r))
-	}
-	return r
-}
-
-// wroteIovecs reports the first n bytes of a guest iovec array as written.
-func (t *Task) wroteIovecs(addr, count, n uint64) {
-	raw, ok := t.in(addr, count*16)
-	if !ok {
-		return
-	}
-	for i := uint64(0); i < count && n > 0; i++ {
-		base, l := leU64(raw[i*16:]), leU64(raw[i*16+8:])
-		l = min(l, n)
-		t.wrote(base, l)
-		n -= l
-	}
+	return t.hcall6(nr, uintptr(a[0]), uintptr(unsafe.Pointer(&iov[0])), uintptr(len(iov)), uintptr(a[3]), uintptr(a[4]), uintptr(a[5]))
 }
 
 func sysLseek(t *Task, a *Args) int64 {

@@ -45,18 +45,6 @@ func (t *Task) ptr(addr, n uint64, prot int) (p unsafe.Pointer, ok bool) {
 	return unsafe.Pointer(&b[0]), true
 }
 
-// path reads a NUL-terminated path argument.
-func (t *Task) path(addr uint64) (string, int64) {
-	s, err := t.P.Mem.ReadString(addr, maxPath)
-	if err != nil {
-		if err == unix.ENAMETOOLONG {
-			return "", -int64(unix.ENAMETOOLONG)
-		}
-		return "", -int64(unix.EFAULT)
-	}
-	return s, 0
-}
-
 // readU64 and writeU64 access one guest word.
 func (t *Task) readU64(addr uint64) (uint64, bool) {
 	b, ok := t.in(addr, 8)

@@ -77,10 +77,8 @@ func (t *Task) gp(addr, n uint64, prot int) (uintptr, bool) {
 		}
 		return uintptr(t.P.Mem.Base()) + uintptr(addr), true
 	}
-	if _, err := t.P.Mem.Slice(addr, n, prot); err != nil {
-		return 0, false
-	}
-	return uintptr(t.P.Mem.Base()) + uintptr(addr), true
+	p, ok := t.ptr(addr, n, prot)
+	return uintptr(p), ok
 }
 
 // gbuf translates a bulk data buffer (read, write, recv, ...). Like Linux,
@@ -162,14 +160,6 @@ func (t *Task) cpathOpt(addr uint64) (uintptr, []byte, int64) {
 		return 0, nil, 0
 	}
 	return t.cpath(addr)
-}
-
-// wrote tells the code cache that the kernel wrote [addr, addr+n) of guest
-// memory, which may hold decoded code (a program reading code into memory).
-func (t *Task) wrote(addr, n uint64) {
-	if n > 0 {
-		t.P.Code.Invalidate(addr, addr+n)
-	}
 }
 
 // cstring returns s NUL-terminated on the Go heap (not inlined, so it cannot

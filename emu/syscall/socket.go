@@ -189,7 +189,6 @@ func sysRecvfrom(t *Task, a *Args) int64 {
 	r := t.hcall6(unix.SYS_RECVFROM, uintptr(a[0]), buf, uintptr(size), uintptr(a[3]), p, uintptr(unsafe.Pointer(n)))
 	if r >= 0 {
 		t.putLen(a[5], n)
-		t.wrote(a[1], uint64(r))
 	}
 	return r
 }
@@ -307,24 +306,6 @@ func (t *Task) putMsghdr(addr uint64, m *unix.Msghdr) {
 	le.PutUint32(g[48:], uint32(m.Flags))
 }
 
-// wroteMsg reports n bytes received into m's iovecs.
-func (t *Task) wroteMsg(m *unix.Msghdr, n uint64) {
-	if m.Iov == nil {
-		return
-	}
-	base := uintptr(t.P.Mem.Base())
-	for _, v := range unsafe.Slice(m.Iov, m.Iovlen) {
-		if n == 0 {
-			break
-		}
-		l := min(v.Len, n)
-		if l > 0 {
-			t.wrote(uint64(uintptr(unsafe.Pointer(v.Base))-base), l)
-		}
-		n -= l
-	}
-}
-
 func sysSendmsg(t *Task, a *Args) int64 {
 	if t.badFD(a[0]) {
 		return fdBad
@@ -347,7 +328,6 @@ func sysRecvmsg(t *Task, a *Args) int64 {
 	r := t.hcall(unix.SYS_RECVMSG, uintptr(a[0]), uintptr(unsafe.Pointer(&m)), uintptr(a[2]))
 	if r >= 0 {
 		t.putMsghdr(a[1], &m)
-		t.wroteMsg(&m, uint64(r))
 	}
 	return r
 }
@@ -378,7 +358,6 @@ func (t *Task) putMmsghdrs(addr uint64, ms []unix.Mmsghdr, n int, recv bool) {
 		g := addr + uint64(i)*mmsghdrSize
 		if recv {
 			t.putMsghdr(g, &ms[i].Hdr)
-			t.wroteMsg(&ms[i].Hdr, uint64(ms[i].Len))
 		}
 		t.writeU32(g+msghdrSize, ms[i].Len)
 	}

@@ -3,6 +3,7 @@ package syscall
 import (
 	"encoding/binary"
 	"fmt"
+	"guestrun/emu/loader"
 	"io"
 	"strconv"
 	"strings"
@@ -377,7 +378,7 @@ func formatResult(nr uint64, a *Args, ret int64) string {
 		if name == "" {
 			name = strconv.FormatInt(-ret, 10)
 		}
-		return fmt.Sprintf("-1 %s (%s)", name, errnoText(e))
+		return fmt.Sprintf("-1 %s (%s)", name, loader.ErrnoText(e))
 	}
 	switch nr {
 	case unix.SYS_MMAP, unix.SYS_MREMAP, unix.SYS_BRK, unix.SYS_SHMAT:
@@ -402,15 +403,6 @@ var restartNames = map[unix.Errno]string{
 	513: "ERESTARTNOINTR (To be restarted)",
 	514: "ERESTARTNOHAND (To be restarted if no handler)",
 	516: "ERESTART_RESTARTBLOCK (Interrupted by signal)",
-}
-
-// errnoText is strerror as strace prints it.
-func errnoText(e unix.Errno) string {
-	s := e.Error()
-	if s == "" || strings.HasPrefix(s, "errno ") {
-		return "Unknown error " + strconv.Itoa(int(e))
-	}
-	return strings.ToUpper(s[:1]) + s[1:]
 }
 
 // quote renders the first n bytes of b as strace does: C escapes, octal for
@@ -529,18 +521,19 @@ func (t *Task) argv(addr uint64) string {
 }
 
 func (t *Task) timespec(addr uint64) string {
-	if addr == 0 {
-		return "NULL"
-	}
-	b, ok := t.in(addr, 16)
-	if !ok {
-		return hex(addr)
-	}
-	le := binary.LittleEndian
-	return fmt.Sprintf("{tv_sec=%d, tv_nsec=%d}", int64(le.Uint64(b)), int64(le.Uint64(b[8:])))
+	return t.twoWords(addr, func(a, b uint64) string {
+		return fmt.Sprintf("{tv_sec=%d, tv_nsec=%d}", int64(a), int64(b))
+	})
 }
 
 func (t *Task) rlimit(addr uint64) string {
+	return t.twoWords(addr, func(a, b uint64) string {
+		return fmt.Sprintf("{rlim_cur=%s, rlim_max=%s}", rlimValue(a), rlimValue(b))
+	})
+}
+
+// twoWords shows a struct of two 64-bit words, NULL, or the bad pointer.
+func (t *Task) twoWords(addr uint64, show func(a, b uint64) string) string {
 	if addr == 0 {
 		return "NULL"
 	}
@@ -548,8 +541,7 @@ func (t *Task) rlimit(addr uint64) string {
 	if !ok {
 		return hex(addr)
 	}
-	le := binary.LittleEndian
-	return fmt.Sprintf("{rlim_cur=%s, rlim_max=%s}", rlimValue(le.Uint64(b)), rlimValue(le.Uint64(b[8:])))
+	return show(binary.LittleEndian.Uint64(b), binary.LittleEndian.Uint64(b[8:]))
 }
 
 func rlimValue(v uint64) string {

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 typedef int (*fn)(void);
@@ -28,6 +29,12 @@ int main(void)
 	write(fds[1], code2, sizeof code2);
 	printf("read: %zd\n", read(fds[0], p, sizeof code2));
 	printf("after read: %d\n", ((fn)p)());
+
+	unsigned char code4[] = { 0xb8, 88, 0, 0, 0, 0xc3 };
+	write(fds[1], code4, sizeof code4);
+	struct iovec iov[2] = { { p, 2 }, { p + 2, sizeof code4 - 2 } };
+	printf("readv: %zd\n", readv(fds[0], iov, 2));
+	printf("after readv: %d\n", ((fn)p)());
 
 	/* Code and data on one page: a store next to the running code. */
 	unsigned char code3[] = { 0xc6, 0x05, 0x01, 0x00, 0x00, 0x00, 0x2a, /* movb $42, 1(%rip) -> patches next insn's imm */
