@@ -23,8 +23,8 @@ import (
 //	guestrun --exec [options] -0 ARGV0 -- PATH ARGS...
 //		an execve: the environment is the guest's, unchanged, and the
 //		options are those in force plus what the kernel keeps across
-//		execve (--sig-ignore, --sig-mask) and how the program was named
-//		(--execfn, --exec-fd)
+//		execve (--sig-ignore, --sig-mask, --sig-pending) and how the
+//		program was named (--execfn, --exec-fd)
 
 // inherited is what a guestrun started by another one gets from it.
 type inherited struct {
@@ -87,6 +87,11 @@ func parseInternal(args, environ []string) (o *options, ok bool, err error) {
 			in.execfn = v
 		case "--exec-fd":
 			in.execFD, err = strconv.Atoi(v)
+		case "--sig-pending":
+			var fd int
+			if fd, err = strconv.Atoi(v); err == nil {
+				in.state.Pending, err = syscall.ReadPendingSignals(fd)
+			}
 		default:
 			err = fmt.Errorf("unknown option %s", a)
 		}

@@ -21,6 +21,7 @@ import (
 const (
 	cloneVM           = unix.CLONE_VM
 	cloneVfork        = unix.CLONE_VFORK
+	cloneParentSettid = unix.CLONE_PARENT_SETTID
 	clonePidfd        = unix.CLONE_PIDFD
 	cloneClearSighand = 0x100000000
 	cloneIntoCgroup   = 0x200000000
@@ -38,6 +39,9 @@ type Spec struct {
 	ExitSignal uint64
 	SetTid     []int32 // clone3's set_tid
 	Cgroup     uint64  // clone3's cgroup fd, with CLONE_INTO_CGROUP
+	// ParentTid, if not nil, is where the kernel writes the child's pid
+	// before the child runs (CLONE_PARENT_SETTID); it must not move.
+	ParentTid *int32
 
 	Path string   // program to exec
 	Argv []string // its argv
@@ -124,6 +128,10 @@ func Spawn(s *Spec, hide, unhide func(pid int)) (Result, error) {
 	if s.Flags&clonePidfd != 0 {
 		args.pidfd = uint64(uintptr(unsafe.Pointer(&pidfd)))
 	}
+	if s.ParentTid != nil {
+		args.flags |= cloneParentSettid
+		args.parentTid = uint64(uintptr(unsafe.Pointer(s.ParentTid)))
+	}
 	if len(s.SetTid) > 0 {
 		args.setTid = uint64(uintptr(unsafe.Pointer(&s.SetTid[0])))
 		args.setTidSize = uint64(len(s.SetTid))
@@ -142,6 +150,7 @@ func Spawn(s *Spec, hide, unhide func(pid int)) (Result, error) {
 	runtime.KeepAlive(argv)
 	runtime.KeepAlive(envp)
 	runtime.KeepAlive(s)
+	runtime.KeepAlive(s.ParentTid)
 
 	if r < 0 {
 		return Result{}, unix.Errno(-r)

@@ -110,6 +110,9 @@ type CPU struct {
 
 	// Debug, when set, receives diagnostic lines (undecodable code).
 	Debug func(format string, args ...any)
+
+	// scratch is where decodeBlock decodes, allocated on first use.
+	scratch *[maxBlockInsts]Inst
 }
 
 // Stats counts what the interpreter did.
@@ -133,6 +136,7 @@ func New(m *mem.Mem, cc *CodeCache) *CPU {
 func (c *CPU) Clone() *CPU {
 	n := *c
 	n.l1 = new([l1Size]*Block)
+	n.scratch = nil
 	n.cur = nil
 	n.stop = 0
 	n.irq = 0

@@ -26,6 +26,7 @@ const (
 type Block struct {
 	start, end uint64
 	insts      []Inst
+	n          int         // guest instructions: fused pairs count two
 	dead       atomic.Bool // set when the code under it changed
 }
 
@@ -104,7 +105,13 @@ func (c *CPU) block(rip uint64) *Block {
 // or decoded becomes an instruction that raises the fault when executed, so
 // that the fault happens in order, with the right RIP.
 func (c *CPU) decodeBlock(rip uint64) *Block {
-	b := &Block{start: rip}
+	// Decode into scratch space and keep a copy of the right size: blocks
+	// are short, and growing the slice instruction by instruction showed
+	// in the profile of startup.
+	if c.scratch == nil {
+		c.scratch = new([maxBlockInsts]Inst)
+	}
+	b := &Block{start: rip, insts: c.scratch[:0]}
 	// Watch the page first, so that a write racing with the decode still
 	// drops the block.
 	c.mem.WatchCode(rip)
@@ -118,7 +125,8 @@ func (c *CPU) decodeBlock(rip uint64) *Block {
 		}
 		if n == 0 {
 			if pc == rip {
-				b.insts = append(b.insts, Inst{fn: opFetchFault, addr: pc, next: pc, imm: pc})
+				b.insts = []Inst{{fn: opFetchFault, addr: pc, next: pc, imm: pc}}
+				b.n = 1
 				b.end = pc + 1
 				return b
 			}
@@ -133,6 +141,8 @@ func (c *CPU) decodeBlock(rip uint64) *Block {
 			break
 		}
 	}
+	b.n = len(b.insts)
+	b.insts = append([]Inst(nil), peephole(b.insts)...)
 	b.end = pc
 	if b.end == b.start {
 		b.end++

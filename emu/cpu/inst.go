@@ -68,9 +68,10 @@ const (
 )
 
 const (
-	instLock   = 1 << iota // LOCK prefix
-	instAddr32             // 0x67: 32-bit addressing
-	instHasMem             // has a memory operand
+	instLock     = 1 << iota // LOCK prefix
+	instAddr32               // 0x67: 32-bit addressing
+	instHasMem               // has a memory operand
+	instPeephole             // the handler relies on what follows in the block (fuse.go)
 )
 
 // Addr returns the instruction's guest address.

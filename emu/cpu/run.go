@@ -41,14 +41,19 @@ func (c *CPU) run() (kind StopKind) {
 			atomic.StoreUint32(&c.irq, 0)
 			return StopInterrupt
 		}
-		b := c.block(c.RIP)
+		// The direct-mapped lookup of block, inlined.
+		rip := c.RIP
+		b := c.l1[(rip^rip>>12)&(l1Size-1)]
+		if b == nil || b.start != rip || b.dead.Load() {
+			b = c.block(rip)
+		}
 		c.RIP = b.end
 		for i := range b.insts {
 			in := &b.insts[i]
 			c.cur = in
 			in.fn(c, in)
 		}
-		c.Stats.Insts += uint64(len(b.insts))
+		c.Stats.Insts += uint64(b.n)
 		c.Stats.Blocks++
 		if c.stop != 0 {
 			return c.stop
@@ -105,6 +110,10 @@ func (c *CPU) step() (kind StopKind) {
 	c.stop = 0
 	b := c.block(c.RIP)
 	in := &b.insts[0]
+	if in.flags&instPeephole != 0 {
+		// One instruction as decoded alone, not what peephole made of it.
+		return c.stepFresh()
+	}
 	c.cur = in
 	c.RIP = in.next
 	in.fn(c, in)

@@ -7,11 +7,11 @@ import "golang.org/x/arch/x86/x86asm"
 // flags, but a 32-bit register destination is still written (zero-extended).
 
 func init() {
-	defSel(unlocked(selShl), x86asm.SHL)
-	defSel(unlocked(selShr), x86asm.SHR)
-	defSel(unlocked(selSar), x86asm.SAR)
-	defSel(unlocked(selRol), x86asm.ROL)
-	defSel(unlocked(selRor), x86asm.ROR)
+	defSel(unlocked(shiftSel(shl[uint8], shl[uint16], shl[uint32], shl[uint64])), x86asm.SHL)
+	defSel(unlocked(shiftSel(shr[uint8], shr[uint16], shr[uint32], shr[uint64])), x86asm.SHR)
+	defSel(unlocked(shiftSel(sar[uint8], sar[uint16], sar[uint32], sar[uint64])), x86asm.SAR)
+	defSel(unlocked(shiftSel(rol[uint8], rol[uint16], rol[uint32], rol[uint64])), x86asm.ROL)
+	defSel(unlocked(shiftSel(ror[uint8], ror[uint16], ror[uint32], ror[uint64])), x86asm.ROR)
 	defSel(unlocked(selShiftGeneric), x86asm.RCL, x86asm.RCR)
 	defSel(unlocked(selShld), x86asm.SHLD, x86asm.SHRD)
 }
@@ -24,17 +24,23 @@ func countMask(n uint8) uint64 {
 	return 31
 }
 
-// shiftSel picks the register handlers, by imm or by CL, or the generic one.
-func shiftSel(in *Inst, ri, rc [4]handler) handler {
-	if in.args[0].kind == argReg {
-		switch {
-		case in.args[1].kind == argImm:
-			return bySize(in.args[0].size, ri[0], ri[1], ri[2], ri[3])
-		case in.args[1].kind == argReg && in.args[1].reg == RCX && in.args[1].size == 1:
-			return bySize(in.args[0].size, rc[0], rc[1], rc[2], rc[3])
+// shiftSel returns the selector of a shift or rotate: the register handler
+// by size (by imm or by CL), or the generic one. The register handlers take
+// the count from in.imm + RCX&in.imm2: imm2 is all ones for the CL form, 0
+// for imm.
+func shiftSel(h8, h16, h32, h64 handler) func(in *Inst) handler {
+	return func(in *Inst) handler {
+		if in.args[0].kind == argReg {
+			switch {
+			case in.args[1].kind == argImm:
+				return bySize(in.args[0].size, h8, h16, h32, h64)
+			case in.args[1].kind == argReg && in.args[1].reg == RCX && in.args[1].size == 1:
+				in.imm, in.imm2 = 0, ^uint64(0)
+				return bySize(in.args[0].size, h8, h16, h32, h64)
+			}
 		}
+		return selShiftGeneric(in)
 	}
-	return selShiftGeneric(in)
 }
 
 func selShiftGeneric(in *Inst) handler {
@@ -45,65 +51,39 @@ func selShiftGeneric(in *Inst) handler {
 	return nil
 }
 
-func shlReg[T word](c *CPU, d uint8, k uint64) {
-	a := T(c.R[d])
-	k &= countMask(sizeOf[T]())
-	if k == 0 {
-		setRegT(c, d, a)
-		return
-	}
-	r := a << k
-	setRegT(c, d, r)
-	c.setLazy(lazyShl, sizeOf[T](), uint64(a), k, uint64(r))
+// regShiftCount is the masked count of a register shift. A zero count
+// changes no flags, but the register is still written (a 32-bit one is
+// zero-extended).
+func regShiftCount[T word](c *CPU, in *Inst) uint64 {
+	return (in.imm + c.R[RCX]&in.imm2) & countMask(sizeOf[T]())
 }
 
-func shrReg[T word](c *CPU, d uint8, k uint64) {
+func shl[T word](c *CPU, in *Inst) {
+	d, k := in.args[0].reg, regShiftCount[T](c, in)
 	a := T(c.R[d])
-	k &= countMask(sizeOf[T]())
-	if k == 0 {
-		setRegT(c, d, a)
-		return
+	setRegT(c, d, a<<k)
+	if k != 0 {
+		c.setLazy(lazyShl, sizeOf[T](), uint64(a), k, uint64(a<<k))
 	}
-	r := a >> k
-	setRegT(c, d, r)
-	c.setLazy(lazyShr, sizeOf[T](), uint64(a), k, uint64(r))
 }
 
-func sarReg[T word](c *CPU, d uint8, k uint64) {
+func shr[T word](c *CPU, in *Inst) {
+	d, k := in.args[0].reg, regShiftCount[T](c, in)
 	a := T(c.R[d])
-	k &= countMask(sizeOf[T]())
-	if k == 0 {
-		setRegT(c, d, a)
-		return
+	setRegT(c, d, a>>k)
+	if k != 0 {
+		c.setLazy(lazyShr, sizeOf[T](), uint64(a), k, uint64(a>>k))
 	}
+}
+
+func sar[T word](c *CPU, in *Inst) {
+	d, k := in.args[0].reg, regShiftCount[T](c, in)
+	a := T(c.R[d])
 	r := T(int64(signExtend(uint64(a), sizeOf[T]())) >> k)
 	setRegT(c, d, r)
-	c.setLazy(lazySar, sizeOf[T](), uint64(a), k, uint64(r))
-}
-
-func shlRI[T word](c *CPU, in *Inst) { shlReg[T](c, in.args[0].reg, in.imm) }
-func shlRC[T word](c *CPU, in *Inst) { shlReg[T](c, in.args[0].reg, c.R[RCX]) }
-func shrRI[T word](c *CPU, in *Inst) { shrReg[T](c, in.args[0].reg, in.imm) }
-func shrRC[T word](c *CPU, in *Inst) { shrReg[T](c, in.args[0].reg, c.R[RCX]) }
-func sarRI[T word](c *CPU, in *Inst) { sarReg[T](c, in.args[0].reg, in.imm) }
-func sarRC[T word](c *CPU, in *Inst) { sarReg[T](c, in.args[0].reg, c.R[RCX]) }
-
-func selShl(in *Inst) handler {
-	return shiftSel(in,
-		[4]handler{shlRI[uint8], shlRI[uint16], shlRI[uint32], shlRI[uint64]},
-		[4]handler{shlRC[uint8], shlRC[uint16], shlRC[uint32], shlRC[uint64]})
-}
-
-func selShr(in *Inst) handler {
-	return shiftSel(in,
-		[4]handler{shrRI[uint8], shrRI[uint16], shrRI[uint32], shrRI[uint64]},
-		[4]handler{shrRC[uint8], shrRC[uint16], shrRC[uint32], shrRC[uint64]})
-}
-
-func selSar(in *Inst) handler {
-	return shiftSel(in,
-		[4]handler{sarRI[uint8], sarRI[uint16], sarRI[uint32], sarRI[uint64]},
-		[4]handler{sarRC[uint8], sarRC[uint16], sarRC[uint32], sarRC[uint64]})
+	if k != 0 {
+		c.setLazy(lazySar, sizeOf[T](), uint64(a), k, uint64(r))
+	}
 }
 
 // Rotates change only CF and OF.
@@ -113,51 +93,26 @@ func (c *CPU) setCFOF(cf, of uint64) {
 	c.flags = c.flags&^(FlagCF|FlagOF) | cf&1 | (of&1)<<11
 }
 
-func rolReg[T word](c *CPU, d uint8, k uint64) {
-	a := T(c.R[d])
-	n := sizeOf[T]()
-	k &= countMask(n)
-	if k == 0 {
-		setRegT(c, d, a)
-		return
-	}
-	bitsN := 8 * uint64(n)
-	r := a<<(k%bitsN) | a>>((bitsN-k%bitsN)%bitsN)
+func rol[T word](c *CPU, in *Inst) {
+	d, k := in.args[0].reg, regShiftCount[T](c, in)
+	a, n := T(c.R[d]), 8*uint64(sizeOf[T]())
+	r := a<<(k%n) | a>>((n-k%n)%n)
 	setRegT(c, d, r)
-	cf := uint64(r) & 1
-	c.setCFOF(cf, uint64(r)>>(bitsN-1)^cf)
-}
-
-func rorReg[T word](c *CPU, d uint8, k uint64) {
-	a := T(c.R[d])
-	n := sizeOf[T]()
-	k &= countMask(n)
-	if k == 0 {
-		setRegT(c, d, a)
-		return
+	if k != 0 {
+		cf := uint64(r) & 1
+		c.setCFOF(cf, uint64(r)>>(n-1)^cf)
 	}
-	bitsN := 8 * uint64(n)
-	r := a>>(k%bitsN) | a<<((bitsN-k%bitsN)%bitsN)
+}
+
+func ror[T word](c *CPU, in *Inst) {
+	d, k := in.args[0].reg, regShiftCount[T](c, in)
+	a, n := T(c.R[d]), 8*uint64(sizeOf[T]())
+	r := a>>(k%n) | a<<((n-k%n)%n)
 	setRegT(c, d, r)
-	msb := uint64(r) >> (bitsN - 1)
-	c.setCFOF(msb, msb^uint64(r)>>(bitsN-2))
-}
-
-func rolRI[T word](c *CPU, in *Inst) { rolReg[T](c, in.args[0].reg, in.imm) }
-func rolRC[T word](c *CPU, in *Inst) { rolReg[T](c, in.args[0].reg, c.R[RCX]) }
-func rorRI[T word](c *CPU, in *Inst) { rorReg[T](c, in.args[0].reg, in.imm) }
-func rorRC[T word](c *CPU, in *Inst) { rorReg[T](c, in.args[0].reg, c.R[RCX]) }
-
-func selRol(in *Inst) handler {
-	return shiftSel(in,
-		[4]handler{rolRI[uint8], rolRI[uint16], rolRI[uint32], rolRI[uint64]},
-		[4]handler{rolRC[uint8], rolRC[uint16], rolRC[uint32], rolRC[uint64]})
-}
-
-func selRor(in *Inst) handler {
-	return shiftSel(in,
-		[4]handler{rorRI[uint8], rorRI[uint16], rorRI[uint32], rorRI[uint64]},
-		[4]handler{rorRC[uint8], rorRC[uint16], rorRC[uint32], rorRC[uint64]})
+	if k != 0 {
+		msb := uint64(r) >> (n - 1)
+		c.setCFOF(msb, msb^uint64(r)>>(n-2))
+	}
 }
 
 // shiftCount returns the masked count operand.

@@ -441,36 +441,52 @@ func (c *CPU) inexactIf(e bool) {
 	}
 }
 
+// normalOrZero64 reports a normal number or a zero: operands the fast paths
+// take. A sum of two of them that is zero is exact (the sum of normals is a
+// multiple of the smallest denormal), and so is a product with a zero.
+func normalOrZero64(b uint64) bool { return normal64(b) || b<<1 == 0 }
+
 func sseAdd64(c *CPU, a, b uint64) uint64 {
-	if c.fastFP() && normal64(a) && normal64(b) {
-		x, y := asF64(a), asF64(b)
-		if s, e := sseTwoSum(x, y); normal64(math.Float64bits(s)) {
-			c.inexactIf(e != 0)
-			return math.Float64bits(s)
-		}
+	if c.fastFP() && normalOrZero64(a) && normalOrZero64(b) {
+		return c.fastSum64(asF64(a), asF64(b), fpAdd, a, b)
 	}
 	return c.arith64(fpAdd, a, b)
 }
 
 func sseSub64(c *CPU, a, b uint64) uint64 {
-	if c.fastFP() && normal64(a) && normal64(b) {
-		x, y := asF64(a), -asF64(b)
-		if s, e := sseTwoSum(x, y); normal64(math.Float64bits(s)) {
-			c.inexactIf(e != 0)
-			return math.Float64bits(s)
-		}
+	if c.fastFP() && normalOrZero64(a) && normalOrZero64(b) {
+		return c.fastSum64(asF64(a), -asF64(b), fpSub, a, b)
 	}
 	return c.arith64(fpSub, a, b)
 }
 
+// fastSum64 adds x and y, normals or zeros, and falls back on arith64 (op
+// on a and b) where the result needs rounding care. PE is sticky: once it
+// is set, the rounding error need not be computed.
+func (c *CPU) fastSum64(x, y float64, op fpOp, a, b uint64) uint64 {
+	s := x + y
+	if r := math.Float64bits(s); normal64(r) || s == 0 {
+		if c.MXCSR&mxPE == 0 {
+			_, e := sseTwoSum(x, y)
+			c.inexactIf(e != 0)
+		}
+		return r
+	}
+	return c.arith64(op, a, b)
+}
+
 func sseMul64(c *CPU, a, b uint64) uint64 {
-	if c.fastFP() && normal64(a) && normal64(b) {
+	if c.fastFP() && normalOrZero64(a) && normalOrZero64(b) {
 		x, y := asF64(a), asF64(b)
 		p := x * y
-		if r := math.Float64bits(p); normal64(r) && roomy64(r) {
+		r := math.Float64bits(p)
+		if normal64(r) && roomy64(r) {
 			if c.MXCSR&mxPE == 0 {
 				c.inexactIf(math.FMA(x, y, -p) != 0)
 			}
+			return r
+		}
+		if a<<1 == 0 || b<<1 == 0 {
 			return r
 		}
 	}
@@ -815,11 +831,18 @@ func selXXMI(h handler) func(in *Inst) handler {
 	}
 }
 
+// Scalar double arithmetic, the bulk of compiled floating-point code, has
+// handlers of its own rather than defSD's call through a function value.
+func addsd(c *CPU, in *Inst) { d := &c.X[in.args[0].reg]; d[0] = sseAdd64(c, d[0], c.src64(in)) }
+func subsd(c *CPU, in *Inst) { d := &c.X[in.args[0].reg]; d[0] = sseSub64(c, d[0], c.src64(in)) }
+func mulsd(c *CPU, in *Inst) { d := &c.X[in.args[0].reg]; d[0] = sseMul64(c, d[0], c.src64(in)) }
+func divsd(c *CPU, in *Inst) { d := &c.X[in.args[0].reg]; d[0] = sseDiv64(c, d[0], c.src64(in)) }
+
 func init() {
-	defSD(sseAdd64, x86asm.ADDSD)
-	defSD(sseSub64, x86asm.SUBSD)
-	defSD(sseMul64, x86asm.MULSD)
-	defSD(sseDiv64, x86asm.DIVSD)
+	defSSE(selXXM(addsd), x86asm.ADDSD)
+	defSSE(selXXM(subsd), x86asm.SUBSD)
+	defSSE(selXXM(mulsd), x86asm.MULSD)
+	defSSE(selXXM(divsd), x86asm.DIVSD)
 	defSD(sseSqrt64, x86asm.SQRTSD)
 	defSD(sseMin64, x86asm.MINSD)
 	defSD(sseMax64, x86asm.MAXSD)

@@ -2,6 +2,7 @@ package cpu
 
 import (
 	"math/bits"
+	"unsafe"
 
 	"golang.org/x/arch/x86/x86asm"
 )
@@ -57,6 +58,11 @@ func defX(f xop, m mmxMode, list ...x86asm.Op) {
 		d := &c.X[in.args[0].reg]
 		*d = f(*d, s)
 	}
+	defXWith(f, m, rr, rm, list...)
+}
+
+// defXWith is defX with the handlers of the xmm forms given.
+func defXWith(f xop, m mmxMode, rr, rm handler, list ...x86asm.Op) {
 	mm := func(c *CPU, in *Inst) {
 		s := c.mmsrc(in)
 		r := in.args[0].reg
@@ -114,7 +120,7 @@ func init() {
 	defX(paddw, mmxLane, x86asm.PADDW)
 	defX(paddd, mmxLane, x86asm.PADDD)
 	defX(paddq, mmxLane, x86asm.PADDQ)
-	defX(psubb, mmxLane, x86asm.PSUBB)
+	defXWith(psubb, mmxLane, psubbXX, psubbXM, x86asm.PSUBB)
 	defX(psubw, mmxLane, x86asm.PSUBW)
 	defX(psubd, mmxLane, x86asm.PSUBD)
 	defX(psubq, mmxLane, x86asm.PSUBQ)
@@ -136,8 +142,8 @@ func init() {
 	defX(psadbw, mmxLane, x86asm.PSADBW)
 	defX(pavgb, mmxLane, x86asm.PAVGB)
 	defX(pavgw, mmxLane, x86asm.PAVGW)
-	defX(pminub, mmxLane, x86asm.PMINUB)
-	defX(pmaxub, mmxLane, x86asm.PMAXUB)
+	defXWith(pminub, mmxLane, pminubXX, pminubXM, x86asm.PMINUB)
+	defXWith(pmaxub, mmxLane, pmaxubXX, pmaxubXM, x86asm.PMAXUB)
 	defX(pminsw, mmxLane, x86asm.PMINSW)
 	defX(pmaxsw, mmxLane, x86asm.PMAXSW)
 	defX(pminsb, mmxNo, x86asm.PMINSB)
@@ -148,18 +154,18 @@ func init() {
 	defX(pmaxud, mmxNo, x86asm.PMAXUD)
 	defX(pminsd, mmxNo, x86asm.PMINSD)
 	defX(pmaxsd, mmxNo, x86asm.PMAXSD)
-	defX(pcmpeqb, mmxLane, x86asm.PCMPEQB)
+	defXWith(pcmpeqb, mmxLane, pcmpeqbXX, pcmpeqbXM, x86asm.PCMPEQB)
 	defX(pcmpeqw, mmxLane, x86asm.PCMPEQW)
-	defX(pcmpeqd, mmxLane, x86asm.PCMPEQD)
+	defXWith(pcmpeqd, mmxLane, pcmpeqdXX, pcmpeqdXM, x86asm.PCMPEQD)
 	defX(pcmpeqq, mmxNo, x86asm.PCMPEQQ)
 	defX(pcmpgtb, mmxLane, x86asm.PCMPGTB)
 	defX(pcmpgtw, mmxLane, x86asm.PCMPGTW)
 	defX(pcmpgtd, mmxLane, x86asm.PCMPGTD)
 	defX(pcmpgtq, mmxNo, x86asm.PCMPGTQ)
-	defX(pand, mmxLane, x86asm.PAND)
-	defX(pandn, mmxLane, x86asm.PANDN)
-	defX(por, mmxLane, x86asm.POR)
-	defX(pxor, mmxLane, x86asm.PXOR)
+	defXWith(pand, mmxLane, pandXX, pandXM, x86asm.PAND)
+	defXWith(pandn, mmxLane, pandnXX, pandnXM, x86asm.PANDN)
+	defXWith(por, mmxLane, porXX, porXM, x86asm.POR)
+	defXWith(pxor, mmxLane, pxorXX, pxorXM, x86asm.PXOR)
 	defX(punpcklbw, mmxLane, x86asm.PUNPCKLBW)
 	defX(punpcklwd, mmxLane, x86asm.PUNPCKLWD)
 	defX(punpckldq, mmxLane, x86asm.PUNPCKLDQ)
@@ -215,24 +221,114 @@ func init() {
 	defSSE(selByteShift(pslldq), x86asm.PSLLDQ)
 	defSSE(selByteShift(psrldq), x86asm.PSRLDQ)
 
-	defSSE(selPmov(pmovzxbw), x86asm.PMOVZXBW)
-	defSSE(selPmov(pmovzxbd), x86asm.PMOVZXBD)
-	defSSE(selPmov(pmovzxbq), x86asm.PMOVZXBQ)
-	defSSE(selPmov(pmovzxwd), x86asm.PMOVZXWD)
-	defSSE(selPmov(pmovzxwq), x86asm.PMOVZXWQ)
-	defSSE(selPmov(pmovzxdq), x86asm.PMOVZXDQ)
-	defSSE(selPmov(pmovsxbw), x86asm.PMOVSXBW)
-	defSSE(selPmov(pmovsxbd), x86asm.PMOVSXBD)
-	defSSE(selPmov(pmovsxbq), x86asm.PMOVSXBQ)
-	defSSE(selPmov(pmovsxwd), x86asm.PMOVSXWD)
-	defSSE(selPmov(pmovsxwq), x86asm.PMOVSXWQ)
-	defSSE(selPmov(pmovsxdq), x86asm.PMOVSXDQ)
+	defSSE(selPmov(widen[uint8, uint16]), x86asm.PMOVZXBW)
+	defSSE(selPmov(widen[uint8, uint32]), x86asm.PMOVZXBD)
+	defSSE(selPmov(widen[uint8, uint64]), x86asm.PMOVZXBQ)
+	defSSE(selPmov(widen[uint16, uint32]), x86asm.PMOVZXWD)
+	defSSE(selPmov(widen[uint16, uint64]), x86asm.PMOVZXWQ)
+	defSSE(selPmov(widen[uint32, uint64]), x86asm.PMOVZXDQ)
+	defSSE(selPmov(widen[int8, int16]), x86asm.PMOVSXBW)
+	defSSE(selPmov(widen[int8, int32]), x86asm.PMOVSXBD)
+	defSSE(selPmov(widen[int8, int64]), x86asm.PMOVSXBQ)
+	defSSE(selPmov(widen[int16, int32]), x86asm.PMOVSXWD)
+	defSSE(selPmov(widen[int16, int64]), x86asm.PMOVSXWQ)
+	defSSE(selPmov(widen[int32, int64]), x86asm.PMOVSXDQ)
 
 	defSSE(selPinsr, x86asm.PINSRB, x86asm.PINSRW, x86asm.PINSRD, x86asm.PINSRQ)
 	defSSE(selPextr, x86asm.PEXTRB, x86asm.PEXTRW, x86asm.PEXTRD, x86asm.PEXTRQ, x86asm.EXTRACTPS)
 	defSSE(selPtest, x86asm.PTEST)
 	defSSE(selCrc32, x86asm.CRC32)
 	defSSE(selPcmpstr, x86asm.PCMPESTRI, x86asm.PCMPESTRM, x86asm.PCMPISTRI, x86asm.PCMPISTRM)
+}
+
+// The operations that string functions are made of have handlers of their
+// own, which work a 64-bit half at a time: the generic ones call the
+// operation through a function value, with the operands in memory. The
+// register and memory forms are separate handlers on purpose: one handler
+// choosing its source at run time made BenchmarkSSEStr 10 % slower.
+
+// xx returns the destination and source registers; xm the destination and
+// the aligned memory source.
+func (c *CPU) xx(in *Inst) (*XMM, *XMM) { return &c.X[in.args[0].reg], &c.X[in.args[1].reg] }
+
+func (c *CPU) xm(in *Inst) (*XMM, *XMM) {
+	a := c.ea(in)
+	if a&15 != 0 {
+		c.gp()
+	}
+	return &c.X[in.args[0].reg], (*XMM)(c.ptr(a, 16))
+}
+
+func pcmpeqbXX(c *CPU, in *Inst) {
+	d, s := c.xx(in)
+	d[0], d[1] = eqBytes(d[0], s[0]), eqBytes(d[1], s[1])
+}
+func pcmpeqbXM(c *CPU, in *Inst) {
+	d, s := c.xm(in)
+	d[0], d[1] = eqBytes(d[0], s[0]), eqBytes(d[1], s[1])
+}
+func pcmpeqdXX(c *CPU, in *Inst) {
+	d, s := c.xx(in)
+	d[0], d[1] = eqDwords(d[0], s[0]), eqDwords(d[1], s[1])
+}
+func pcmpeqdXM(c *CPU, in *Inst) {
+	d, s := c.xm(in)
+	d[0], d[1] = eqDwords(d[0], s[0]), eqDwords(d[1], s[1])
+}
+func pminubXX(c *CPU, in *Inst) {
+	d, s := c.xx(in)
+	d[0], d[1] = minBytes(d[0], s[0]), minBytes(d[1], s[1])
+}
+func pminubXM(c *CPU, in *Inst) {
+	d, s := c.xm(in)
+	d[0], d[1] = minBytes(d[0], s[0]), minBytes(d[1], s[1])
+}
+func pmaxubXX(c *CPU, in *Inst) {
+	d, s := c.xx(in)
+	d[0], d[1] = maxBytes(d[0], s[0]), maxBytes(d[1], s[1])
+}
+func pmaxubXM(c *CPU, in *Inst) {
+	d, s := c.xm(in)
+	d[0], d[1] = maxBytes(d[0], s[0]), maxBytes(d[1], s[1])
+}
+func psubbXX(c *CPU, in *Inst) {
+	d, s := c.xx(in)
+	d[0], d[1] = subLanes(d[0], s[0], hi8), subLanes(d[1], s[1], hi8)
+}
+func psubbXM(c *CPU, in *Inst) {
+	d, s := c.xm(in)
+	d[0], d[1] = subLanes(d[0], s[0], hi8), subLanes(d[1], s[1], hi8)
+}
+func pandXX(c *CPU, in *Inst)  { d, s := c.xx(in); d[0], d[1] = d[0]&s[0], d[1]&s[1] }
+func pandXM(c *CPU, in *Inst)  { d, s := c.xm(in); d[0], d[1] = d[0]&s[0], d[1]&s[1] }
+func pandnXX(c *CPU, in *Inst) { d, s := c.xx(in); d[0], d[1] = ^d[0]&s[0], ^d[1]&s[1] }
+func pandnXM(c *CPU, in *Inst) { d, s := c.xm(in); d[0], d[1] = ^d[0]&s[0], ^d[1]&s[1] }
+func porXX(c *CPU, in *Inst)   { d, s := c.xx(in); d[0], d[1] = d[0]|s[0], d[1]|s[1] }
+func porXM(c *CPU, in *Inst)   { d, s := c.xm(in); d[0], d[1] = d[0]|s[0], d[1]|s[1] }
+func pxorXX(c *CPU, in *Inst)  { d, s := c.xx(in); d[0], d[1] = d[0]^s[0], d[1]^s[1] }
+func pxorXM(c *CPU, in *Inst)  { d, s := c.xm(in); d[0], d[1] = d[0]^s[0], d[1]^s[1] }
+
+// ltBytes has the top bit of each byte set where a's byte is below b's: the
+// borrow out of the byte's subtraction.
+func ltBytes(a, b uint64) uint64 {
+	d := subLanes(a, b, hi8)
+	return (^a&b | ^(a^b)&d) & hi8
+}
+
+func minBytes(a, b uint64) uint64 {
+	m := ltBytes(a, b) >> 7 * 0xff
+	return a&m | b&^m
+}
+
+func maxBytes(a, b uint64) uint64 {
+	m := ltBytes(a, b) >> 7 * 0xff
+	return b&m | a&^m
+}
+
+// eqDwords sets each 32-bit half of the result where a and b agree.
+func eqDwords(a, b uint64) uint64 {
+	x := a ^ b
+	return uint64(ones32(uint32(x) == 0)) | uint64(ones32(x>>32 == 0))<<32
 }
 
 // SWAR masks of the top bit of each lane.
@@ -256,108 +352,63 @@ func psubw(d, s XMM) XMM { return XMM{subLanes(d[0], s[0], hi16), subLanes(d[1],
 func psubd(d, s XMM) XMM { return XMM{subLanes(d[0], s[0], hi32), subLanes(d[1], s[1], hi32)} }
 func psubq(d, s XMM) XMM { return XMM{d[0] - s[0], d[1] - s[1]} }
 
-func satS8(v int32) int8 {
-	return int8(min(max(v, -128), 127))
+// lane is the element type of a packed integer operation.
+type lane interface {
+	~int8 | ~uint8 | ~int16 | ~uint16 | ~int32 | ~uint32 | ~int64 | ~uint64
 }
 
-func satU8(v int32) uint8 {
-	return uint8(min(max(v, 0), 255))
+// lanesOf views x as lanes of type T.
+func lanesOf[T lane](x *XMM) []T {
+	var z T
+	return unsafe.Slice((*T)(unsafe.Pointer(x)), 16/unsafe.Sizeof(z))
 }
 
-func satS16(v int32) int16 {
-	return int16(min(max(v, -32768), 32767))
-}
-
-func satU16(v int32) uint16 {
-	return uint16(min(max(v, 0), 65535))
-}
-
-func paddsb(d, s XMM) XMM {
-	a, b := d.i8(), s.i8()
+// lanewise applies f to each pair of lanes of d and s. It and f are small
+// enough to be inlined: each operation compiles to its own loop.
+func lanewise[T lane](d, s XMM, f func(a, b T) T) XMM {
+	a, b := lanesOf[T](&d), lanesOf[T](&s)
 	for i := range a {
-		a[i] = satS8(int32(a[i]) + int32(b[i]))
+		a[i] = f(a[i], b[i])
 	}
 	return d
 }
 
-func psubsb(d, s XMM) XMM {
-	a, b := d.i8(), s.i8()
-	for i := range a {
-		a[i] = satS8(int32(a[i]) - int32(b[i]))
-	}
-	return d
+// small is a lane type whose sums and differences fit in an int32.
+type small interface {
+	~int8 | ~uint8 | ~int16 | ~uint16
 }
 
-func paddusb(d, s XMM) XMM {
-	a, b := d.u8(), s.u8()
-	for i := range a {
-		a[i] = satU8(int32(a[i]) + int32(b[i]))
+// sat converts v to T, saturating at T's bounds.
+func sat[T small](v int32) T {
+	bits := 8 * int32(unsafe.Sizeof(T(0)))
+	lo, hi := int32(0), int32(1)<<bits-1
+	if T(0)-1 < 0 {
+		lo, hi = -1<<(bits-1), 1<<(bits-1)-1
 	}
-	return d
+	return T(min(max(v, lo), hi))
 }
 
-func psubusb(d, s XMM) XMM {
-	a, b := d.u8(), s.u8()
-	for i := range a {
-		a[i] = satU8(int32(a[i]) - int32(b[i]))
-	}
-	return d
-}
+func addSat[T small](a, b T) T { return sat[T](int32(a) + int32(b)) }
+func subSat[T small](a, b T) T { return sat[T](int32(a) - int32(b)) }
 
-func paddsw(d, s XMM) XMM {
-	a, b := d.i16(), s.i16()
-	for i := range a {
-		a[i] = satS16(int32(a[i]) + int32(b[i]))
-	}
-	return d
-}
+func paddsb(d, s XMM) XMM  { return lanewise(d, s, addSat[int8]) }
+func psubsb(d, s XMM) XMM  { return lanewise(d, s, subSat[int8]) }
+func paddusb(d, s XMM) XMM { return lanewise(d, s, addSat[uint8]) }
+func psubusb(d, s XMM) XMM { return lanewise(d, s, subSat[uint8]) }
+func paddsw(d, s XMM) XMM  { return lanewise(d, s, addSat[int16]) }
+func psubsw(d, s XMM) XMM  { return lanewise(d, s, subSat[int16]) }
+func paddusw(d, s XMM) XMM { return lanewise(d, s, addSat[uint16]) }
+func psubusw(d, s XMM) XMM { return lanewise(d, s, subSat[uint16]) }
 
-func psubsw(d, s XMM) XMM {
-	a, b := d.i16(), s.i16()
-	for i := range a {
-		a[i] = satS16(int32(a[i]) - int32(b[i]))
-	}
-	return d
-}
-
-func paddusw(d, s XMM) XMM {
-	a, b := d.u16(), s.u16()
-	for i := range a {
-		a[i] = satU16(int32(a[i]) + int32(b[i]))
-	}
-	return d
-}
-
-func psubusw(d, s XMM) XMM {
-	a, b := d.u16(), s.u16()
-	for i := range a {
-		a[i] = satU16(int32(a[i]) - int32(b[i]))
-	}
-	return d
-}
-
-func pmullw(d, s XMM) XMM {
-	a, b := d.u16(), s.u16()
-	for i := range a {
-		a[i] *= b[i]
-	}
-	return d
-}
+func pmullw(d, s XMM) XMM { return lanewise(d, s, func(a, b uint16) uint16 { return a * b }) }
+func pmulld(d, s XMM) XMM { return lanewise(d, s, func(a, b uint32) uint32 { return a * b }) }
 
 func pmulhw(d, s XMM) XMM {
-	a, b := d.i16(), s.i16()
-	for i := range a {
-		a[i] = int16((int32(a[i]) * int32(b[i])) >> 16)
-	}
-	return d
+	return lanewise(d, s, func(a, b int16) int16 { return int16(int32(a) * int32(b) >> 16) })
 }
 
 func pmulhuw(d, s XMM) XMM {
-	a, b := d.u16(), s.u16()
-	for i := range a {
-		a[i] = uint16((uint32(a[i]) * uint32(b[i])) >> 16)
-	}
-	return d
+	return lanewise(d, s, func(a, b uint16) uint16 { return uint16(uint32(a) * uint32(b) >> 16) })
 }
 
 func pmuludq(d, s XMM) XMM {
@@ -366,14 +417,6 @@ func pmuludq(d, s XMM) XMM {
 
 func pmuldq(d, s XMM) XMM {
 	return XMM{uint64(int64(int32(d[0])) * int64(int32(s[0]))), uint64(int64(int32(d[1])) * int64(int32(s[1])))}
-}
-
-func pmulld(d, s XMM) XMM {
-	a, b := d.u32(), s.u32()
-	for i := range a {
-		a[i] *= b[i]
-	}
-	return d
 }
 
 func pmaddwd(d, s XMM) XMM {
@@ -401,116 +444,28 @@ func psadbw(d, s XMM) XMM {
 }
 
 func pavgb(d, s XMM) XMM {
-	a, b := d.u8(), s.u8()
-	for i := range a {
-		a[i] = uint8((uint16(a[i]) + uint16(b[i]) + 1) >> 1)
-	}
-	return d
+	return lanewise(d, s, func(a, b uint8) uint8 { return uint8((uint16(a) + uint16(b) + 1) >> 1) })
 }
 
 func pavgw(d, s XMM) XMM {
-	a, b := d.u16(), s.u16()
-	for i := range a {
-		a[i] = uint16((uint32(a[i]) + uint32(b[i]) + 1) >> 1)
-	}
-	return d
+	return lanewise(d, s, func(a, b uint16) uint16 { return uint16((uint32(a) + uint32(b) + 1) >> 1) })
 }
 
-func pminub(d, s XMM) XMM {
-	a, b := d.u8(), s.u8()
-	for i := range a {
-		a[i] = min(a[i], b[i])
-	}
-	return d
-}
+func pminub(d, s XMM) XMM { return XMM{minBytes(d[0], s[0]), minBytes(d[1], s[1])} }
+func pmaxub(d, s XMM) XMM { return XMM{maxBytes(d[0], s[0]), maxBytes(d[1], s[1])} }
+func pminsb(d, s XMM) XMM { return lanewise(d, s, minLane[int8]) }
+func pmaxsb(d, s XMM) XMM { return lanewise(d, s, maxLane[int8]) }
+func pminuw(d, s XMM) XMM { return lanewise(d, s, minLane[uint16]) }
+func pmaxuw(d, s XMM) XMM { return lanewise(d, s, maxLane[uint16]) }
+func pminsw(d, s XMM) XMM { return lanewise(d, s, minLane[int16]) }
+func pmaxsw(d, s XMM) XMM { return lanewise(d, s, maxLane[int16]) }
+func pminud(d, s XMM) XMM { return lanewise(d, s, minLane[uint32]) }
+func pmaxud(d, s XMM) XMM { return lanewise(d, s, maxLane[uint32]) }
+func pminsd(d, s XMM) XMM { return lanewise(d, s, minLane[int32]) }
+func pmaxsd(d, s XMM) XMM { return lanewise(d, s, maxLane[int32]) }
 
-func pmaxub(d, s XMM) XMM {
-	a, b := d.u8(), s.u8()
-	for i := range a {
-		a[i] = max(a[i], b[i])
-	}
-	return d
-}
-
-func pminsb(d, s XMM) XMM {
-	a, b := d.i8(), s.i8()
-	for i := range a {
-		a[i] = min(a[i], b[i])
-	}
-	return d
-}
-
-func pmaxsb(d, s XMM) XMM {
-	a, b := d.i8(), s.i8()
-	for i := range a {
-		a[i] = max(a[i], b[i])
-	}
-	return d
-}
-
-func pminuw(d, s XMM) XMM {
-	a, b := d.u16(), s.u16()
-	for i := range a {
-		a[i] = min(a[i], b[i])
-	}
-	return d
-}
-
-func pmaxuw(d, s XMM) XMM {
-	a, b := d.u16(), s.u16()
-	for i := range a {
-		a[i] = max(a[i], b[i])
-	}
-	return d
-}
-
-func pminsw(d, s XMM) XMM {
-	a, b := d.i16(), s.i16()
-	for i := range a {
-		a[i] = min(a[i], b[i])
-	}
-	return d
-}
-
-func pmaxsw(d, s XMM) XMM {
-	a, b := d.i16(), s.i16()
-	for i := range a {
-		a[i] = max(a[i], b[i])
-	}
-	return d
-}
-
-func pminud(d, s XMM) XMM {
-	a, b := d.u32(), s.u32()
-	for i := range a {
-		a[i] = min(a[i], b[i])
-	}
-	return d
-}
-
-func pmaxud(d, s XMM) XMM {
-	a, b := d.u32(), s.u32()
-	for i := range a {
-		a[i] = max(a[i], b[i])
-	}
-	return d
-}
-
-func pminsd(d, s XMM) XMM {
-	a, b := d.i32(), s.i32()
-	for i := range a {
-		a[i] = min(a[i], b[i])
-	}
-	return d
-}
-
-func pmaxsd(d, s XMM) XMM {
-	a, b := d.i32(), s.i32()
-	for i := range a {
-		a[i] = max(a[i], b[i])
-	}
-	return d
-}
+func minLane[T lane](a, b T) T { return min(a, b) }
+func maxLane[T lane](a, b T) T { return max(a, b) }
 
 // eqBytes sets each byte of the result to 0xff where a and b agree: a byte of
 // x = a^b is zero exactly when adding 0x7f to its low 7 bits leaves the top
@@ -522,47 +477,17 @@ func eqBytes(a, b uint64) uint64 {
 }
 
 func pcmpeqb(d, s XMM) XMM { return XMM{eqBytes(d[0], s[0]), eqBytes(d[1], s[1])} }
-
-func pcmpeqw(d, s XMM) XMM {
-	a, b := d.u16(), s.u16()
-	for i := range a {
-		a[i] = ones16(a[i] == b[i])
-	}
-	return d
-}
-
-func pcmpeqd(d, s XMM) XMM {
-	a, b := d.u32(), s.u32()
-	for i := range a {
-		a[i] = ones32(a[i] == b[i])
-	}
-	return d
-}
-
+func pcmpeqw(d, s XMM) XMM { return lanewise(d, s, func(a, b uint16) uint16 { return ones16(a == b) }) }
+func pcmpeqd(d, s XMM) XMM { return XMM{eqDwords(d[0], s[0]), eqDwords(d[1], s[1])} }
 func pcmpeqq(d, s XMM) XMM { return XMM{ones64(d[0] == s[0]), ones64(d[1] == s[1])} }
-
 func pcmpgtb(d, s XMM) XMM {
-	a, b := d.i8(), s.i8()
-	for i := range a {
-		a[i] = int8(ones16(a[i] > b[i]))
-	}
-	return d
+	return lanewise(d, s, func(a, b int8) int8 { return int8(ones16(a > b)) })
 }
-
 func pcmpgtw(d, s XMM) XMM {
-	a, b := d.i16(), s.i16()
-	for i := range a {
-		a[i] = int16(ones16(a[i] > b[i]))
-	}
-	return d
+	return lanewise(d, s, func(a, b int16) int16 { return int16(ones16(a > b)) })
 }
-
 func pcmpgtd(d, s XMM) XMM {
-	a, b := d.i32(), s.i32()
-	for i := range a {
-		a[i] = int32(ones32(a[i] > b[i]))
-	}
-	return d
+	return lanewise(d, s, func(a, b int32) int32 { return int32(ones32(a > b)) })
 }
 
 func pcmpgtq(d, s XMM) XMM {
@@ -595,38 +520,18 @@ func pandn(d, s XMM) XMM { return XMM{^d[0] & s[0], ^d[1] & s[1]} }
 func por(d, s XMM) XMM   { return XMM{d[0] | s[0], d[1] | s[1]} }
 func pxor(d, s XMM) XMM  { return XMM{d[0] ^ s[0], d[1] ^ s[1]} }
 
-func punpcklbw(d, s XMM) XMM {
-	var r XMM
-	a, b, o := d.u8(), s.u8(), r.u8()
-	for i := range 8 {
-		o[2*i], o[2*i+1] = a[i], b[i]
-	}
-	return r
-}
+func punpcklbw(d, s XMM) XMM { return interleave[uint8](d, s, 0) }
+func punpckhbw(d, s XMM) XMM { return interleave[uint8](d, s, 8) }
+func punpcklwd(d, s XMM) XMM { return interleave[uint16](d, s, 0) }
+func punpckhwd(d, s XMM) XMM { return interleave[uint16](d, s, 4) }
 
-func punpckhbw(d, s XMM) XMM {
+// interleave alternates the lanes of d and s from lane i on (the low or the
+// high half).
+func interleave[T lane](d, s XMM, i int) XMM {
 	var r XMM
-	a, b, o := d.u8(), s.u8(), r.u8()
-	for i := range 8 {
-		o[2*i], o[2*i+1] = a[8+i], b[8+i]
-	}
-	return r
-}
-
-func punpcklwd(d, s XMM) XMM {
-	var r XMM
-	a, b, o := d.u16(), s.u16(), r.u16()
-	for i := range 4 {
-		o[2*i], o[2*i+1] = a[i], b[i]
-	}
-	return r
-}
-
-func punpckhwd(d, s XMM) XMM {
-	var r XMM
-	a, b, o := d.u16(), s.u16(), r.u16()
-	for i := range 4 {
-		o[2*i], o[2*i+1] = a[4+i], b[4+i]
+	a, b, o := lanesOf[T](&d), lanesOf[T](&s), lanesOf[T](&r)
+	for j := range len(o) / 2 {
+		o[2*j], o[2*j+1] = a[i+j], b[i+j]
 	}
 	return r
 }
@@ -642,38 +547,18 @@ func punpckhdq(d, s XMM) XMM {
 func punpcklqdq(d, s XMM) XMM { return XMM{d[0], s[0]} }
 func punpckhqdq(d, s XMM) XMM { return XMM{d[1], s[1]} }
 
-func packsswb(d, s XMM) XMM {
-	var r XMM
-	a, b, o := d.i16(), s.i16(), r.i8()
-	for i := range 8 {
-		o[i], o[8+i] = satS8(int32(a[i])), satS8(int32(b[i]))
-	}
-	return r
-}
+func packsswb(d, s XMM) XMM { return narrow(d, s, func(v int16) int8 { return sat[int8](int32(v)) }) }
+func packuswb(d, s XMM) XMM { return narrow(d, s, func(v int16) uint8 { return sat[uint8](int32(v)) }) }
+func packssdw(d, s XMM) XMM { return narrow(d, s, sat[int16]) }
+func packusdw(d, s XMM) XMM { return narrow(d, s, sat[uint16]) }
 
-func packuswb(d, s XMM) XMM {
+// narrow narrows the lanes of d into the low half of the result and those of
+// s into the high half, saturating each with sat.
+func narrow[F, T lane](d, s XMM, sat func(v F) T) XMM {
 	var r XMM
-	a, b, o := d.i16(), s.i16(), r.u8()
-	for i := range 8 {
-		o[i], o[8+i] = satU8(int32(a[i])), satU8(int32(b[i]))
-	}
-	return r
-}
-
-func packssdw(d, s XMM) XMM {
-	var r XMM
-	a, b, o := d.i32(), s.i32(), r.i16()
-	for i := range 4 {
-		o[i], o[4+i] = satS16(a[i]), satS16(b[i])
-	}
-	return r
-}
-
-func packusdw(d, s XMM) XMM {
-	var r XMM
-	a, b, o := d.i32(), s.i32(), r.u16()
-	for i := range 4 {
-		o[i], o[4+i] = satU16(a[i]), satU16(b[i])
+	a, b, o := lanesOf[F](&d), lanesOf[F](&s), lanesOf[T](&r)
+	for i := range a {
+		o[i], o[len(a)+i] = sat(a[i]), sat(b[i])
 	}
 	return r
 }
@@ -701,138 +586,56 @@ func palignr(d, s XMM, imm uint8) XMM {
 	return r
 }
 
-func phaddw(d, s XMM) XMM {
-	var r XMM
-	a, b, o := d.u16(), s.u16(), r.u16()
-	for i := range 4 {
-		o[i], o[4+i] = a[2*i]+a[2*i+1], b[2*i]+b[2*i+1]
-	}
-	return r
-}
+func phaddw(d, s XMM) XMM { return horizontal(d, s, func(x, y uint16) uint16 { return x + y }) }
+func phsubw(d, s XMM) XMM { return horizontal(d, s, func(x, y uint16) uint16 { return x - y }) }
+func phaddd(d, s XMM) XMM { return horizontal(d, s, func(x, y uint32) uint32 { return x + y }) }
+func phsubd(d, s XMM) XMM { return horizontal(d, s, func(x, y uint32) uint32 { return x - y }) }
 
-func phsubw(d, s XMM) XMM {
-	var r XMM
-	a, b, o := d.u16(), s.u16(), r.u16()
-	for i := range 4 {
-		o[i], o[4+i] = a[2*i]-a[2*i+1], b[2*i]-b[2*i+1]
-	}
-	return r
-}
+func phaddsw(d, s XMM) XMM { return horizontal(d, s, addSat[int16]) }
+func phsubsw(d, s XMM) XMM { return horizontal(d, s, subSat[int16]) }
 
-func phaddd(d, s XMM) XMM {
+// horizontal combines adjacent pairs of lanes, those of d into the low half
+// of the result and those of s into the high half.
+func horizontal[T lane](d, s XMM, f func(x, y T) T) XMM {
 	var r XMM
-	a, b, o := d.u32(), s.u32(), r.u32()
-	for i := range 2 {
-		o[i], o[2+i] = a[2*i]+a[2*i+1], b[2*i]+b[2*i+1]
-	}
-	return r
-}
-
-func phsubd(d, s XMM) XMM {
-	var r XMM
-	a, b, o := d.u32(), s.u32(), r.u32()
-	for i := range 2 {
-		o[i], o[2+i] = a[2*i]-a[2*i+1], b[2*i]-b[2*i+1]
-	}
-	return r
-}
-
-func phaddsw(d, s XMM) XMM {
-	var r XMM
-	a, b, o := d.i16(), s.i16(), r.i16()
-	for i := range 4 {
-		o[i] = satS16(int32(a[2*i]) + int32(a[2*i+1]))
-		o[4+i] = satS16(int32(b[2*i]) + int32(b[2*i+1]))
-	}
-	return r
-}
-
-func phsubsw(d, s XMM) XMM {
-	var r XMM
-	a, b, o := d.i16(), s.i16(), r.i16()
-	for i := range 4 {
-		o[i] = satS16(int32(a[2*i]) - int32(a[2*i+1]))
-		o[4+i] = satS16(int32(b[2*i]) - int32(b[2*i+1]))
+	a, b, o := lanesOf[T](&d), lanesOf[T](&s), lanesOf[T](&r)
+	h := len(o) / 2
+	for i := range h {
+		o[i], o[h+i] = f(a[2*i], a[2*i+1]), f(b[2*i], b[2*i+1])
 	}
 	return r
 }
 
 // PABS ignores the destination.
-func pabsb(_, s XMM) XMM {
-	b := s.i8()
-	for i := range b {
-		if b[i] < 0 {
-			b[i] = -b[i]
-		}
+func pabsb(_, s XMM) XMM { return lanewise(s, s, absLane[int8]) }
+func pabsw(_, s XMM) XMM { return lanewise(s, s, absLane[int16]) }
+func pabsd(_, s XMM) XMM { return lanewise(s, s, absLane[int32]) }
+
+func psignb(d, s XMM) XMM { return lanewise(d, s, signLane[int8]) }
+func psignw(d, s XMM) XMM { return lanewise(d, s, signLane[int16]) }
+func psignd(d, s XMM) XMM { return lanewise(d, s, signLane[int32]) }
+
+// absLane is |a| (the most negative value stays); its second operand is a.
+func absLane[T int8 | int16 | int32](a, _ T) T {
+	if a < 0 {
+		return -a
 	}
-	return s
+	return a
 }
 
-func pabsw(_, s XMM) XMM {
-	b := s.i16()
-	for i := range b {
-		if b[i] < 0 {
-			b[i] = -b[i]
-		}
+// signLane is a negated, zeroed or kept as b is negative, zero or positive.
+func signLane[T int8 | int16 | int32](a, b T) T {
+	switch {
+	case b < 0:
+		return -a
+	case b == 0:
+		return 0
 	}
-	return s
-}
-
-func pabsd(_, s XMM) XMM {
-	b := s.i32()
-	for i := range b {
-		if b[i] < 0 {
-			b[i] = -b[i]
-		}
-	}
-	return s
-}
-
-func psignb(d, s XMM) XMM {
-	a, b := d.i8(), s.i8()
-	for i := range a {
-		switch {
-		case b[i] < 0:
-			a[i] = -a[i]
-		case b[i] == 0:
-			a[i] = 0
-		}
-	}
-	return d
-}
-
-func psignw(d, s XMM) XMM {
-	a, b := d.i16(), s.i16()
-	for i := range a {
-		switch {
-		case b[i] < 0:
-			a[i] = -a[i]
-		case b[i] == 0:
-			a[i] = 0
-		}
-	}
-	return d
-}
-
-func psignd(d, s XMM) XMM {
-	a, b := d.i32(), s.i32()
-	for i := range a {
-		switch {
-		case b[i] < 0:
-			a[i] = -a[i]
-		case b[i] == 0:
-			a[i] = 0
-		}
-	}
-	return d
+	return a
 }
 
 func pmulhrsw(d, s XMM) XMM {
-	a, b := d.i16(), s.i16()
-	for i := range a {
-		a[i] = int16((int32(a[i])*int32(b[i])>>14 + 1) >> 1)
-	}
-	return d
+	return lanewise(d, s, func(a, b int16) int16 { return int16((int32(a)*int32(b)>>14 + 1) >> 1) })
 }
 
 // pmaddubsw multiplies unsigned bytes of d by signed bytes of s.
@@ -840,7 +643,7 @@ func pmaddubsw(d, s XMM) XMM {
 	var r XMM
 	a, b, o := d.u8(), s.i8(), r.i16()
 	for i := range o {
-		o[i] = satS16(int32(a[2*i])*int32(b[2*i]) + int32(a[2*i+1])*int32(b[2*i+1]))
+		o[i] = sat[int16](int32(a[2*i])*int32(b[2*i]) + int32(a[2*i+1])*int32(b[2*i+1]))
 	}
 	return r
 }
@@ -1049,53 +852,14 @@ func selShift(f shiftOp) func(in *Inst) handler {
 	}
 }
 
-func psllw(v XMM, n uint64) XMM {
-	a := v.u16()
-	for i := range a {
-		a[i] = uint16(uint64(a[i]) << min(n, 16))
-	}
-	return v
-}
-
-func psrlw(v XMM, n uint64) XMM {
-	a := v.u16()
-	for i := range a {
-		a[i] = uint16(uint64(a[i]) >> min(n, 16))
-	}
-	return v
-}
-
-func psraw(v XMM, n uint64) XMM {
-	a := v.i16()
-	for i := range a {
-		a[i] >>= min(n, 15)
-	}
-	return v
-}
-
-func pslld(v XMM, n uint64) XMM {
-	a := v.u32()
-	for i := range a {
-		a[i] = uint32(uint64(a[i]) << min(n, 32))
-	}
-	return v
-}
-
-func psrld(v XMM, n uint64) XMM {
-	a := v.u32()
-	for i := range a {
-		a[i] = uint32(uint64(a[i]) >> min(n, 32))
-	}
-	return v
-}
-
-func psrad(v XMM, n uint64) XMM {
-	a := v.i32()
-	for i := range a {
-		a[i] >>= min(n, 31)
-	}
-	return v
-}
+// Go's shifts give these their meaning for any count: past the lane width
+// logical shifts give 0 and arithmetic ones the sign.
+func psllw(v XMM, n uint64) XMM { return lanewise(v, v, func(a, _ uint16) uint16 { return a << n }) }
+func psrlw(v XMM, n uint64) XMM { return lanewise(v, v, func(a, _ uint16) uint16 { return a >> n }) }
+func psraw(v XMM, n uint64) XMM { return lanewise(v, v, func(a, _ int16) int16 { return a >> n }) }
+func pslld(v XMM, n uint64) XMM { return lanewise(v, v, func(a, _ uint32) uint32 { return a << n }) }
+func psrld(v XMM, n uint64) XMM { return lanewise(v, v, func(a, _ uint32) uint32 { return a >> n }) }
+func psrad(v XMM, n uint64) XMM { return lanewise(v, v, func(a, _ int32) int32 { return a >> n }) }
 
 func psllq(v XMM, n uint64) XMM { return XMM{v[0] << n, v[1] << n} }
 
@@ -1160,76 +924,15 @@ func selPmov(f func(v XMM) XMM) func(in *Inst) handler {
 	}
 }
 
-func pmovzxbw(v XMM) XMM {
+// widen converts the low lanes of v to the wider lanes of the result,
+// extending the sign or not as F is signed or not.
+func widen[F, T lane](v XMM) XMM {
 	var r XMM
-	a, o := v.u8(), r.u16()
+	a, o := lanesOf[F](&v), lanesOf[T](&r)
 	for i := range o {
-		o[i] = uint16(a[i])
+		o[i] = T(a[i])
 	}
 	return r
-}
-
-func pmovsxbw(v XMM) XMM {
-	var r XMM
-	a, o := v.i8(), r.i16()
-	for i := range o {
-		o[i] = int16(a[i])
-	}
-	return r
-}
-
-func pmovzxbd(v XMM) XMM {
-	var r XMM
-	a, o := v.u8(), r.u32()
-	for i := range o {
-		o[i] = uint32(a[i])
-	}
-	return r
-}
-
-func pmovsxbd(v XMM) XMM {
-	var r XMM
-	a, o := v.i8(), r.i32()
-	for i := range o {
-		o[i] = int32(a[i])
-	}
-	return r
-}
-
-func pmovzxbq(v XMM) XMM { return XMM{v[0] & 0xff, v[0] >> 8 & 0xff} }
-
-func pmovsxbq(v XMM) XMM {
-	return XMM{uint64(int64(int8(v[0]))), uint64(int64(int8(v[0] >> 8)))}
-}
-
-func pmovzxwd(v XMM) XMM {
-	var r XMM
-	a, o := v.u16(), r.u32()
-	for i := range o {
-		o[i] = uint32(a[i])
-	}
-	return r
-}
-
-func pmovsxwd(v XMM) XMM {
-	var r XMM
-	a, o := v.i16(), r.i32()
-	for i := range o {
-		o[i] = int32(a[i])
-	}
-	return r
-}
-
-func pmovzxwq(v XMM) XMM { return XMM{v[0] & 0xffff, v[0] >> 16 & 0xffff} }
-
-func pmovsxwq(v XMM) XMM {
-	return XMM{uint64(int64(int16(v[0]))), uint64(int64(int16(v[0] >> 16)))}
-}
-
-func pmovzxdq(v XMM) XMM { return XMM{v[0] & 0xffffffff, v[0] >> 32} }
-
-func pmovsxdq(v XMM) XMM {
-	return XMM{uint64(int64(int32(v[0]))), uint64(int64(int32(v[0] >> 32)))}
 }
 
 // PINSRB/W/D/Q insert a general register or memory value into the lane
@@ -1386,7 +1089,61 @@ func selPcmpstr(in *Inst) handler {
 	if !isX(in, 0) || !(isX(in, 1) || isM(in, 1)) || in.args[2].kind != argImm {
 		return nil
 	}
+	// glibc's strcmp family runs PCMPISTRI on bytes, equal each: worth a
+	// handler that does it a word at a time.
+	if in.op == x86asm.PCMPISTRI && in.imm&0x0d == 0x08 {
+		return opPcmpistriEachB
+	}
 	return opPcmpstr
+}
+
+// zeroBytes has bit i set where byte i of x is zero.
+func zeroBytes(x *XMM) uint32 {
+	return uint32(msb8(eqBytes(x[0], 0)) | msb8(eqBytes(x[1], 0))<<8)
+}
+
+// opPcmpistriEachB is PCMPISTRI for byte elements and the equal each
+// aggregation: bit masks of the valid bytes of each operand (those before
+// its first zero) and of the equal bytes give IntRes1 directly.
+func opPcmpistriEachB(c *CPU, in *Inst) {
+	var s2 XMM
+	if in.args[1].kind == argXMM {
+		s2 = c.X[in.args[1].reg]
+	} else {
+		s2 = c.ldU(c.ea(in))
+	}
+	s1 := &c.X[in.args[0].reg]
+	z1, z2 := zeroBytes(s1), zeroBytes(&s2)
+	v1, v2 := (z1&-z1-1)&0xffff, (z2&-z2-1)&0xffff
+	eq := uint32(msb8(eqBytes(s1[0], s2[0])) | msb8(eqBytes(s1[1], s2[1]))<<8)
+	res := eq&v1&v2 | ^(v1|v2)&0xffff
+	switch in.imm >> 4 & 3 {
+	case 1:
+		res ^= 0xffff
+	case 3:
+		res ^= v2
+	}
+	var f uint64
+	idx := uint64(16)
+	if res != 0 {
+		f |= FlagCF
+		if in.imm&0x40 != 0 {
+			idx = uint64(bits.Len32(res) - 1)
+		} else {
+			idx = uint64(bits.TrailingZeros32(res))
+		}
+	}
+	if z2 != 0 {
+		f |= FlagZF
+	}
+	if z1 != 0 {
+		f |= FlagSF
+	}
+	if res&1 != 0 {
+		f |= FlagOF
+	}
+	c.R[RCX] = idx
+	c.setStatus(f)
 }
 
 func opPcmpstr(c *CPU, in *Inst) {

@@ -2,6 +2,9 @@ package cpu
 
 import (
 	"encoding/binary"
+	"encoding/hex"
+	"math/rand/v2"
+	"reflect"
 	"testing"
 
 	"golang.org/x/sys/unix"
@@ -66,6 +69,48 @@ func TestSSEPcmpistri(t *testing.T) {
 	}
 }
 
+// TestPcmpistriEachBytes checks the word-at-a-time PCMPISTRI handler for
+// equal each on bytes against the general one, on string-like operands
+// (a small alphabet with zeros) where equal bytes and ends are common.
+func TestPcmpistriEachBytes(t *testing.T) {
+	e := newEnv(t)
+	r := rand.New(rand.NewPCG(5, 6))
+	for _, imm := range []byte{0x08, 0x0a, 0x18, 0x1a, 0x28, 0x2a, 0x38, 0x3a, 0x48, 0x5a, 0x78, 0x7a} {
+		for _, form := range []string{"660f3a63ca", "660f3a630e"} { // xmm1, xmm2 / xmm1, [rsi]
+			code := form + hex.EncodeToString([]byte{imm})
+			e.load(code)
+			e.c.R[RSI] = tData
+			b := e.c.block(tCode)
+			in := &b.insts[0]
+			if reflect.ValueOf(in.fn).Pointer() != reflect.ValueOf(opPcmpistriEachB).Pointer() {
+				t.Fatalf("%s: not decoded to opPcmpistriEachB", code)
+			}
+			for range 500 {
+				var s1, s2 XMM
+				for i := range 16 {
+					s1.u8()[i] = "\x00abc"[r.IntN(4)]
+					s2.u8()[i] = "\x00abc"[r.IntN(4)]
+				}
+				if r.IntN(3) == 0 {
+					s2 = s1
+					s2.u8()[r.IntN(16)] = 'd'
+				}
+				e.c.X[1], e.c.X[2] = s1, s2
+				e.write(tData, s2.u8()[:])
+				e.c.R[RCX] = 99
+				opPcmpstr(e.c, in)
+				wantRCX, wantF := e.c.R[RCX], e.c.Flags()
+				e.c.R[RCX] = 99
+				in.fn(e.c, in)
+				if e.c.R[RCX] != wantRCX || e.c.Flags() != wantF {
+					t.Fatalf("%s %q %q: rcx %d flags %#x, want %d %#x", code, s1.u8()[:], s2.u8()[:],
+						e.c.R[RCX], e.c.Flags(), wantRCX, wantF)
+				}
+			}
+		}
+	}
+}
+
 func TestSSEPcmpestrm(t *testing.T) {
 	e := newEnv(t)
 	// pcmpestrm xmm1, xmm2, 0x40 (equal any, byte mask): lengths 3 and 5.
@@ -92,6 +137,7 @@ func TestSSEAlignmentFault(t *testing.T) {
 		"0f280e",   // movaps xmm1, [rsi]
 		"0f290e",   // movaps [rsi], xmm1
 		"660ffc0e", // paddb xmm1, [rsi]
+		"660fda0e", // pminub xmm1, [rsi] (a handler of its own)
 		"480fae06", // fxsave64 [rsi]
 		"480fae0e", // fxrstor64 [rsi]
 	} {

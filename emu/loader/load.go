@@ -118,6 +118,10 @@ func Load(m *mem.Mem, path string, argv, envp []string, opt Options) (*Image, er
 		argv = []string{""}
 	}
 
+	// The stack is as big as RLIMIT_STACK allows, and mmap's search for
+	// free space starts below it and a gap, as Linux lays a program out.
+	stackSize := mem.StackMapSize()
+	m.SetMmapBase(mem.StackTop - stackSize - mmapGap)
 	var bias uint64
 	if e.typ == etDyn {
 		lo, _ := e.span()
@@ -129,6 +133,7 @@ func Load(m *mem.Mem, path string, argv, envp []string, opt Options) (*Image, er
 	}
 	m.BrkStart = pageUp(end)
 	m.Brk = m.BrkStart
+	m.StartData, m.EndData = e.dataBounds(bias)
 	img := &Image{Path: path, ExecFn: execfn, Argv: argv, ProgEntry: e.entry + bias, Entry: e.entry + bias}
 
 	var interpBase uint64
@@ -169,11 +174,11 @@ func Load(m *mem.Mem, path string, argv, envp []string, opt Options) (*Image, er
 		img.Entry = ie.entry + ibias
 	}
 
-	if _, err := m.Map(mem.StackTop-mem.StackSize, mem.StackSize, unix.PROT_READ|unix.PROT_WRITE,
+	if _, err := m.Map(mem.StackTop-stackSize, stackSize, unix.PROT_READ|unix.PROT_WRITE,
 		unix.MAP_PRIVATE|unix.MAP_ANONYMOUS|unix.MAP_FIXED|unix.MAP_GROWSDOWN, -1, 0, "[stack]"); err != nil {
 		return nil, fail(path, unix.ENOMEM, "mapping the stack: %v", err)
 	}
-	img.StackLo = mem.StackTop - mem.StackSize
+	img.StackLo = mem.StackTop - stackSize
 	aux := []uint64{
 		atHWCap, opt.HWCap,
 		atPagesz, mem.PageSize,
@@ -227,6 +232,22 @@ func readShebang(path string) (interp, arg string, err error) {
 	return interp, arg, nil
 }
 
+// mmapGap is the least room Linux leaves for the stack's growth between the
+// top of the stack and mmap's space, beyond RLIMIT_STACK.
+const mmapGap = 128 << 20
+
+// dataBounds are Linux's start_data and end_data: the highest start of a
+// loadable segment and the highest end of its file contents.
+func (e *elfFile) dataBounds(bias uint64) (start, end uint64) {
+	for _, p := range e.phdrs {
+		if p.Type == ptLoad {
+			start = max(start, p.Vaddr+bias)
+			end = max(end, p.Vaddr+p.Filesz+bias)
+		}
+	}
+	return start, end
+}
+
 // buildStack writes the initial process stack below mem.StackTop: strings at
 // the top, then AT_RANDOM's bytes and the platform name, then auxv, envp,
 // argv and argc, with RSP 16-byte aligned at argc.
@@ -251,7 +272,7 @@ func buildStack(m *mem.Mem, img *Image, envp []string, aux []uint64, opt Options
 	for i := len(img.Argv) - 1; i >= 0; i-- {
 		argAddrs[i] = putStr(img.Argv[i])
 	}
-	if uint64(mem.StackTop)-sp > mem.StackSize/4 {
+	if uint64(mem.StackTop)-sp > (mem.StackTop-img.StackLo)/4 {
 		return errors.New("argument list too long")
 	}
 	sp &^= 15

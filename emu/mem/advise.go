@@ -44,6 +44,12 @@ func (m *Mem) Advise(addr, length uint64, advice int) error {
 	if end == addr {
 		return nil
 	}
+	if dropsPages(advice) && addr < TaskSize && end > TaskSize {
+		// Linux refuses to drop the pages of [vvar], which a native
+		// process has near the top of the user half, before touching
+		// anything.
+		return ErrInval
+	}
 	if addr >= WindowSize {
 		return ErrNoMem
 	}
@@ -79,6 +85,12 @@ func (m *Mem) Advise(addr, length uint64, advice int) error {
 		m.changed(addr, at)
 	}
 	return err
+}
+
+// dropsPages reports advice that Linux refuses (EINVAL) for VM_PFNMAP
+// mappings such as [vvar].
+func dropsPages(advice int) bool {
+	return advice == unix.MADV_DONTNEED || advice == madvDontneedLocked || advice == unix.MADV_FREE
 }
 
 // adviseOne applies advice to [start, end) inside m.vmas[i]; it reports

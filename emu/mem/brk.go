@@ -39,6 +39,13 @@ func (m *Mem) SetBrk(brk uint64) uint64 {
 		m.mu.Unlock()
 		return cur
 	}
+	// RLIMIT_DATA bounds the heap and the data segment together
+	// (check_data_rlimit), then the new pages count as any mapping's.
+	if dl := dataLimit.Load(); dl != unix.RLIM_INFINITY && brk-m.BrkStart+m.EndData-m.StartData > dl ||
+		!m.mayExpand(newEnd-oldEnd, true) {
+		m.mu.Unlock()
+		return cur
+	}
 	prot := unix.PROT_READ | unix.PROT_WRITE
 	if err := unix.Mprotect(unsafe.Slice((*byte)(unsafe.Add(m.base, oldEnd)), newEnd-oldEnd), prot); err != nil {
 		m.mu.Unlock()

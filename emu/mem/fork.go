@@ -1,6 +1,8 @@
 package mem
 
 import (
+	"bytes"
+	"encoding/binary"
 	"slices"
 	"strconv"
 	"unsafe"
@@ -16,6 +18,13 @@ import (
 // moved to a memfd of its own (in the parent too), since the window's memfd
 // is one process's: its pages at an address are reused by the next mapping
 // there.
+//
+// A private file mapping that cannot be written and still holds what the
+// file does (a program's code and read-only data, most of what a fork
+// would copy) is not copied: the child maps the file itself, privately,
+// over its window (HostShared), as the kernel's fork would share the page
+// cache, and so does the parent from then on. Such a mapping is copied
+// again only if pages of its own appeared (a write after an mprotect).
 
 // ForkVMA is one mapping of a forked child.
 type ForkVMA struct {
@@ -35,6 +44,10 @@ type ForkVMA struct {
 	// SrcOff and SrcSize are the file range of a private file mapping's
 	// view.
 	SrcOff, SrcSize uint64
+	// Shm marks an attached SysV segment, which the child attaches again
+	// by its id with shmat's flags (shm.go).
+	Shm           bool
+	Shmid, ShmFlg int
 }
 
 // Forked is the memory of a forked child.
@@ -48,7 +61,7 @@ type Forked struct {
 func (f *Forked) FDs() []int {
 	fds := []int{f.FD}
 	for _, v := range f.VMAs {
-		if v.HostShared && !slices.Contains(fds, v.FD) {
+		if v.HostShared && !v.Shm && !slices.Contains(fds, v.FD) {
 			fds = append(fds, v.FD)
 		}
 	}
@@ -71,6 +84,12 @@ func (m *Mem) Fork() (*Forked, error) {
 	}
 	f := &Forked{FD: fd, BrkStart: m.BrkStart, Brk: m.Brk}
 	srcs := map[*source]int{}
+	pagemap := -1
+	defer func() {
+		if pagemap >= 0 {
+			unix.Close(pagemap)
+		}
+	}()
 	for i := range m.vmas {
 		v := &m.vmas[i]
 		if v.DontFork {
@@ -86,11 +105,17 @@ func (m *Mem) Fork() (*Forked, error) {
 			fv.SrcOff, fv.SrcSize = s.off, s.size
 		}
 		switch {
-		case v.HostShared && v.src.held:
+		case forkShm(v, &fv):
+		case v.HostShared && v.src.held && (v.Flags&unix.MAP_TYPE == unix.MAP_SHARED || !m.ownPages(v, &pagemap)):
 			fv.FD, fv.Reopen = v.src.fd, v.src.opath
+		case m.asFile(v):
+			fv.HostShared = true
+			fv.FD, fv.Reopen = v.src.fd, v.src.opath
+			m.mapFile(v)
 		case v.HostShared:
-			// No fd of the object was kept (no fd was free): the child
-			// gets a copy, shared in its own memfd from then on.
+			// No fd of the object was kept (no fd was free), or the
+			// private mapping has pages of its own: the child gets a
+			// copy, in its own memfd from then on.
 			fv.HostShared = false
 			if effectiveProt(v.Prot)&unix.PROT_READ != 0 {
 				err = pwriteAll(fd, m.hostBytes(v.Start, v.End), v.Start)
@@ -105,6 +130,110 @@ func (m *Mem) Fork() (*Forked, error) {
 		f.VMAs = append(f.VMAs, fv)
 	}
 	return f, nil
+}
+
+// asFile reports whether the child can map v's file itself rather than a
+// copy of v: a private file mapping, readable and not writable, whose
+// contents are the file's (checked: the loader or a write before an
+// mprotect may have changed them). It holds an fd of the file in v's source
+// for the child.
+func (m *Mem) asFile(v *VMA) bool {
+	s := v.src
+	if s == nil || v.Inode == 0 || v.Flags&(unix.MAP_TYPE|unix.MAP_ANONYMOUS) != unix.MAP_PRIVATE ||
+		v.Prot&unix.PROT_WRITE != 0 || effectiveProt(v.Prot)&unix.PROT_READ == 0 {
+		return false
+	}
+	if s.view == nil && s.path != "" {
+		s.openView()
+	}
+	if s.view == nil || v.Offset < s.off || v.Offset+v.Len() > s.off+s.size {
+		return false
+	}
+	if !s.held && !m.holdPath(s, v) {
+		return false
+	}
+	// The view faults past the end of the file.
+	var st unix.Stat_t
+	if unix.Fstat(s.fd, &st) != nil || st.Dev != v.Dev || st.Ino != v.Inode || v.Offset+v.Len() > pageUp(uint64(st.Size)) {
+		return false
+	}
+	view := unsafe.Slice((*byte)(unsafe.Add(s.view, v.Offset-s.off)), v.Len())
+	return bytes.Equal(view, m.hostBytes(v.Start, v.End))
+}
+
+// mapFile makes v, which asFile accepted, the host's private mapping of its
+// file here too, as in the child: the next forks need not compare it again,
+// and its copy in the memfd goes. If that fails v stays as it is.
+func (m *Mem) mapFile(v *VMA) {
+	f, err := reopen(v.src.fd, v.Prot)
+	if err != nil {
+		return
+	}
+	defer unix.Close(f)
+	if _, err := unix.MmapPtr(f, int64(v.Offset), unsafe.Add(m.base, v.Start), uintptr(v.Len()), hostProt(v.Prot),
+		unix.MAP_PRIVATE|unix.MAP_FIXED); err != nil {
+		return
+	}
+	v.HostShared = true
+	m.punch(v.Start, v.End)
+}
+
+// holdPath keeps an O_PATH fd of v's file in s, found by its path and
+// checked to be the same file, as holdFile does.
+func (m *Mem) holdPath(s *source, v *VMA) bool {
+	p, err := unix.Open(v.Name, unix.O_PATH|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return false
+	}
+	var st unix.Stat_t
+	if unix.Fstat(p, &st) != nil || st.Dev != v.Dev || st.Ino != v.Inode {
+		unix.Close(p)
+		return false
+	}
+	h, err := unix.FcntlInt(uintptr(p), unix.F_DUPFD_CLOEXEC, m.FDFloor)
+	unix.Close(p)
+	if err != nil {
+		return false
+	}
+	s.fd, s.held, s.opath = h, true, true
+	m.addHeld(h)
+	return true
+}
+
+// ownPages reports whether v, a private mapping of a host object, has pages
+// of its own, written since it was mapped, which a child mapping the object
+// would lack. pagemap is /proc/self/pagemap, opened on first use.
+func (m *Mem) ownPages(v *VMA, pagemap *int) bool {
+	if *pagemap < 0 {
+		fd, err := unix.Open("/proc/self/pagemap", unix.O_RDONLY|unix.O_CLOEXEC, 0)
+		if err != nil {
+			return true
+		}
+		*pagemap = fd
+	}
+	const (
+		present = 1 << 63
+		swapped = 1 << 62
+		file    = 1 << 61 // a page of the object, or shared anonymous
+	)
+	first := (uintptr(m.base) + uintptr(v.Start)) / PageSize
+	var buf [512 * 8]byte
+	for n := v.Len() / PageSize; n > 0; {
+		k := min(n, uint64(len(buf)/8))
+		b := buf[:k*8]
+		if c, err := unix.Pread(*pagemap, b, int64(first*8)); err != nil || c != len(b) {
+			return true
+		}
+		for i := 0; i < len(b); i += 8 {
+			e := binary.LittleEndian.Uint64(b[i:])
+			if e&swapped != 0 || e&present != 0 && e&file == 0 {
+				return true
+			}
+		}
+		n -= k
+		first += uintptr(k)
+	}
+	return false
 }
 
 // unshareAnon moves shared anonymous memory out of the window's memfd, each
@@ -190,22 +319,27 @@ func Restore(f *Forked, fdFloor int) (*Mem, error) {
 			s := srcs[fv.Src]
 			if s == nil {
 				s = &source{off: fv.SrcOff, size: fv.SrcSize}
-				switch {
-				case fv.HostShared:
-					s.fd, s.held, s.opath = fv.FD, true, fv.Reopen
-					unix.FcntlInt(uintptr(fv.FD), unix.F_SETFD, unix.FD_CLOEXEC)
-					m.addHeld(fv.FD)
-				case fv.Inode != 0 && fv.Flags&unix.MAP_TYPE == unix.MAP_PRIVATE && fv.Flags&unix.MAP_ANONYMOUS == 0:
-					s.path, s.dev, s.ino = fv.Name, fv.Dev, fv.Inode
-				}
 				srcs[fv.Src] = s
+			}
+			// The VMAs of one private file mapping may be some mapped
+			// from the file, some copies.
+			if fv.HostShared && !fv.Shm && !s.held {
+				s.fd, s.held, s.opath = fv.FD, true, fv.Reopen
+				unix.FcntlInt(uintptr(fv.FD), unix.F_SETFD, unix.FD_CLOEXEC)
+				m.addHeld(fv.FD)
+			}
+			if fv.Inode != 0 && fv.Flags&unix.MAP_TYPE == unix.MAP_PRIVATE && fv.Flags&unix.MAP_ANONYMOUS == 0 {
+				s.path, s.dev, s.ino = fv.Name, fv.Dev, fv.Inode
 			}
 			v.src = s
 		}
 		p := unsafe.Add(m.base, v.Start)
-		if v.HostShared {
+		switch {
+		case fv.Shm:
+			err = restoreShm(&fv, v.src, p)
+		case v.HostShared:
 			err = mapObject(fv, p)
-		} else {
+		default:
 			err = unix.Mprotect(m.hostBytes(v.Start, v.End), hostProt(v.Prot))
 		}
 		if err != nil {

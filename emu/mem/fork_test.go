@@ -200,3 +200,86 @@ func TestForkCopiesUsedPages(t *testing.T) {
 		t.Errorf("child memfd uses %d bytes for one page of data", st.Blocks*512)
 	}
 }
+
+// TestForkReadOnlyFile checks that a read-only private file mapping that
+// holds the file's contents is mapped from the file in the child, and
+// copied again once the child wrote to it.
+func TestForkReadOnlyFile(t *testing.T) {
+	m := newMem(t)
+	content := bytes.Repeat([]byte("0123456789abcdef"), 3*P/16)
+	f := tempFile(t, content)
+	fd := int(f.Fd())
+	ro := mustMap(t, m, 0, 2*P, unix.PROT_READ|unix.PROT_EXEC, unix.MAP_PRIVATE, fd, 0)
+	changed := mustMap(t, m, 0, P, rw, unix.MAP_PRIVATE, fd, P)
+	put(t, m, changed, "CHANGED")
+	if err := m.Protect(changed, P, unix.PROT_READ); err != nil {
+		t.Fatal(err)
+	}
+	fk, err := m.Fork()
+	if err != nil {
+		t.Fatal(err)
+	}
+	unix.Close(fk.FD)
+	for _, v := range fk.VMAs {
+		if want := v.Start == ro; v.HostShared != want {
+			t.Errorf("VMA at %#x: mapped from the file %v, want %v", v.Start, v.HostShared, want)
+		}
+	}
+
+	// The parent maps the file too from then on.
+	if v, _ := m.Lookup(ro); !v.HostShared {
+		t.Error("the parent still has its copy")
+	}
+	if got := get(t, m, ro+P+2, 4); got != "2345" {
+		t.Errorf("parent's read-only file page: %q", got)
+	}
+	c := forkMem(t, m)
+	if d := cmpVMAs(m.VMAs(), c.VMAs()); d != "" {
+		t.Fatal(d)
+	}
+	if got := get(t, c, ro+P+2, 4); got != "2345" {
+		t.Errorf("child's read-only file page: %q", got)
+	}
+	if got := get(t, c, changed, 7); got != "CHANGED" {
+		t.Errorf("child's changed page: %q", got)
+	}
+	if c.Accessible(ro, 1, unix.PROT_WRITE) {
+		t.Error("read-only file mapping writable in the child")
+	}
+	// Back to the file's contents, as a private file mapping.
+	if err := m.Advise(ro, 2*P, unix.MADV_DONTNEED); err != nil {
+		t.Fatal(err)
+	}
+	if got := get(t, m, ro, 4); got != "0123" {
+		t.Errorf("parent's page after MADV_DONTNEED: %q", got)
+	}
+	// A forced write (/proc/self/mem) makes a page of the child's own.
+	if n := c.ForceWrite(ro+P, []byte("FORCED")); n != 6 {
+		t.Fatalf("ForceWrite: %d bytes", n)
+	}
+	if got := get(t, c, ro+P, 6); got != "FORCED" {
+		t.Errorf("child's page after a forced write: %q", got)
+	}
+	if got := get(t, m, ro+P, 6); got != "012345" {
+		t.Errorf("the child's forced write reached the parent: %q", got)
+	}
+	// Written after an mprotect, the child's page is its own, and its
+	// own child gets it.
+	if err := c.Protect(ro, P, rw); err != nil {
+		t.Fatal(err)
+	}
+	put(t, c, ro, "MINE")
+	if err := c.Protect(ro, P, unix.PROT_READ); err != nil {
+		t.Fatal(err)
+	}
+	if got := get(t, m, ro, 4); got != "0123" {
+		t.Errorf("the child's write reached the parent: %q", got)
+	}
+	g := forkMem(t, c)
+	if got := get(t, g, ro, 4); got != "MINE" {
+		t.Errorf("grandchild's page: %q", got)
+	}
+	if got := get(t, g, ro+P, 6); got != "FORCED" {
+		t.Errorf("grandchild's second page: %q", got)
+	}
+}

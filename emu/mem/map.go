@@ -73,6 +73,11 @@ func (m *Mem) Map(addr, length uint64, prot, flags, fd int, off uint64, name str
 
 	m.mu.Lock()
 	addr, err := m.place(addr, length, flags)
+	// The loader's [stack] is exempt: Linux starts a program with a small
+	// stack that grows within RLIMIT_STACK.
+	if err == nil && name != "[stack]" && !m.mayExpand(length-m.mappedIn(addr, addr+length), isData(prot, flags)) {
+		err = ErrNoMem
+	}
 	if err != nil {
 		m.mu.Unlock()
 		return 0, err
@@ -225,7 +230,7 @@ func (m *Mem) install(v *VMA, probe unsafe.Pointer) error {
 
 // place chooses the address of a new mapping as Linux does on x86-64: the
 // fixed address, else the hint if it is free, else the highest gap below
-// MmapBase, else the lowest one above legacyBase. MAP_32BIT searches [1 GiB,
+// m.MmapBase(), else the lowest one above legacyBase. MAP_32BIT searches [1 GiB,
 // 2 GiB) from the bottom.
 func (m *Mem) place(addr, length uint64, flags int) (uint64, error) {
 	if flags&unix.MAP_FIXED != 0 {
@@ -264,7 +269,7 @@ func (m *Mem) place(addr, length uint64, flags int) (uint64, error) {
 			return addr, nil
 		}
 	}
-	if a, ok := m.topDown(length, MinMapAddr, MmapBase); ok {
+	if a, ok := m.topDown(length, MinMapAddr, m.MmapBase()); ok {
 		return a, nil
 	}
 	if a, ok := m.bottomUp(length, legacyBase, WindowSize); ok {
@@ -506,7 +511,7 @@ func (m *Mem) splitAt(a uint64) {
 	hi := lo
 	lo.End = a
 	hi.Start = a
-	if hi.Inode != 0 {
+	if hi.Inode != 0 || hi.isShm() {
 		hi.Offset += a - lo.Start
 	}
 	retain(&hi)

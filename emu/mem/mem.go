@@ -117,6 +117,12 @@ type Mem struct {
 	// watching says whether there are any, for the fast paths.
 	watch    watchSet
 	watching atomic.Bool
+
+	// mmapBase is where mmap's top-down search starts, 0 for MmapBase.
+	mmapBase atomic.Uint64
+	// StartData and EndData bound the program's data segment, which
+	// counts with the break against RLIMIT_DATA.
+	StartData, EndData uint64
 }
 
 // New reserves a fresh window backed by a new memfd.
@@ -127,6 +133,9 @@ func New() (*Mem, error) {
 	}
 	if err := unix.Ftruncate(fd, WindowSize); err != nil {
 		unix.Close(fd)
+		if err == unix.EFBIG {
+			return nil, fmt.Errorf("sizing the guest memory: %w (guestrun needs RLIMIT_FSIZE unlimited; it keeps the guest's own)", err)
+		}
 		return nil, fmt.Errorf("sizing the guest memory: %w", err)
 	}
 	return Attach(fd)

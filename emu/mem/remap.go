@@ -19,7 +19,7 @@ func (m *Mem) Remap(old, oldLen, newLen uint64, flags int, newAddr uint64) (uint
 		return 0, ErrInval
 	}
 	oldLen, newLen = pageUp(oldLen), pageUp(newLen)
-	if newLen == 0 {
+	if newLen == 0 || newLen > TaskSize {
 		return 0, ErrInval
 	}
 	r := remapping{m: m}
@@ -80,6 +80,13 @@ func (r *remapping) remap(old, oldLen, newLen uint64, flags int, newAddr uint64)
 		if err != nil {
 			return 0, err
 		}
+		grown := newLen - oldLen
+		if flags&unix.MREMAP_DONTUNMAP != 0 {
+			grown = newLen // the old range stays mapped
+		}
+		if !m.mayExpand(grown, isData(v.Prot, v.Flags)) {
+			return 0, ErrNoMem
+		}
 		dest := newAddr
 		if flags&unix.MREMAP_FIXED == 0 {
 			if dest, err = m.place(newAddr, newLen, 0); err != nil {
@@ -94,6 +101,9 @@ func (r *remapping) remap(old, oldLen, newLen uint64, flags int, newAddr uint64)
 	v, err := m.resizable(old, oldLen)
 	if err != nil {
 		return 0, err
+	}
+	if !m.mayExpand(newLen-oldLen, isData(v.Prot, v.Flags)) {
+		return 0, ErrNoMem
 	}
 	if old+oldLen == v.End && oldLen > 0 {
 		if ok, err := r.grow(v, newLen-oldLen); ok || err != nil {

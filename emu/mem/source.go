@@ -36,6 +36,8 @@ type source struct {
 	fd    int // held fd of the mapped object, if held
 	held  bool
 	opath bool // fd is an O_PATH fd of the file (holdFile)
+
+	shm *shmSeg // the SysV segment attached (shm.go), or nil
 }
 
 // retain and release count the VMAs in the list that point at a source; the

@@ -1,7 +1,6 @@
 package signal
 
 import (
-	"os"
 	ossignal "os/signal"
 	"sort"
 	"sync"
@@ -15,14 +14,25 @@ import (
 // terminal's SIGINT, SIGCHLD of a child, the interval timers' SIGALRM, a
 // broken pipe's SIGPIPE) are caught by catchHandler with their siginfo and
 // queued to the guest by a router goroutine. Signals between guest threads
-// never go through the host. The Go runtime keeps the host signals it
-// depends on (goHost), so these cannot come from outside.
+// never go through the host.
+//
+// The Go runtime needs some host signals for itself: its faults, its
+// preemption (SIGURG) and its profiler (SIGPROF). Another process may send
+// them for the guest too, so chainHandler tells them apart by their siginfo
+// and passes the runtime's own to the runtime's handler. The runtime's
+// SIGSETXID-like SIGRTMIN+1 (it runs a syscall on all threads with it) and
+// InterruptSignal never reach the guest.
 
-// goHost are the host signals left to the Go runtime: its faults, its
-// preemption, its profiler, and SIGSETXID-like SIGRTMIN+1 which it uses to
-// run a syscall on all threads; and InterruptSignal.
-const goHost = synchronous&^Set(1<<(unix.SIGSYS-1)) | Set(1<<(unix.SIGURG-1)|1<<(unix.SIGPROF-1)|
-	1<<SigRTMin|1<<(NSig-1)) | Unblockable
+// goOnly are the host signals the Go runtime or guestrun keep entirely.
+const goOnly = Set(1<<SigRTMin|1<<(NSig-1)) | Unblockable
+
+// chained are the host signals shared with the Go runtime (chainHandler).
+const chained = synchronous&^Set(1<<(unix.SIGSYS-1)) | Set(1<<(unix.SIGURG-1)|1<<(unix.SIGPROF-1))
+
+// standIn is the host signal that carries the signal of a guest timer whose
+// own signal would not come back to the guest (HostTimerSignal). A timer's
+// signal is told apart from a kill by its si_code and timer id.
+const standIn = NSig - 1
 
 // futexWaitPrivate is FUTEX_WAIT|FUTEX_PRIVATE_FLAG.
 const futexWaitPrivate = 0x80
@@ -56,6 +66,14 @@ var catching struct {
 	active  bool
 }
 
+// goHandlers are the Go runtime's handlers of the chained signals, which
+// chainHandler calls; hostPid is guestrun's pid, for telling the runtime's
+// own preemption signals. Both are set before chainHandler is installed.
+var (
+	goHandlers [NSig + 1]uintptr
+	hostPid    int32
+)
+
 // CatchHost routes the host signals meant for the guest to p from now on.
 // Signals guestrun inherited ignored (SIGHUP and SIGINT under nohup or in a
 // background job, what a parent like make ignores) start ignored for the
@@ -68,21 +86,20 @@ func CatchHost(p *Process) {
 		catching.mu.Lock()
 		defer catching.mu.Unlock()
 		catching.active = true
+		hostPid = int32(unix.Getpid())
 		for sig := 1; sig < NSig; sig++ {
-			if goHost.Has(sig) {
-				continue
+			switch {
+			case goOnly.Has(sig):
+			case chained.Has(sig):
+				chain(sig)
+			default:
+				if inheritedIgnored(sig) {
+					catching.ignored |= Bit(sig)
+				}
+				catchSignal(sig, 0)
 			}
-			if inheritedIgnored(sig) {
-				catching.ignored |= Bit(sig)
-			}
-			catchSignal(sig, 0)
 		}
 		go routeHost()
-		// Notify before the guest runs: a fault signal from outside that
-		// came first would still get the runtime's stack dump.
-		kept := make(chan os.Signal, 16)
-		ossignal.Notify(kept, unix.SIGSEGV, unix.SIGBUS, unix.SIGILL, unix.SIGTRAP, unix.SIGFPE)
-		go routeGoKept(kept)
 	})
 	p.lock()
 	for sig := 1; sig < NSig; sig++ {
@@ -94,16 +111,21 @@ func CatchHost(p *Process) {
 	hostAction(int(unix.SIGCHLD), p.Action(int(unix.SIGCHLD)))
 }
 
-// routeGoKept routes the fault signals the Go runtime keeps when another
-// process sends them (kill -SEGV, kill(0, SIGILL)): without Notify the
-// runtime would exit with a stack dump. Faults raised by guestrun's own
-// memory accesses still reach the runtime as faults. The sender is not known
-// on this path, so the guest sees SI_USER from pid 0.
-func routeGoKept(ch <-chan os.Signal) {
-	for s := range ch {
-		if p := catching.target.Load(); p != nil {
-			p.fromHost(KillInfo(int(s.(unix.Signal)), SIUser, 0, 0), 0)
-		}
+// chain puts chainHandler in front of the Go runtime's handler of sig,
+// keeping the runtime's flags, mask and restorer. Without it, a fault
+// signal another process sends (kill -SEGV) would make the runtime exit with
+// a stack dump, and SIGURG and SIGPROF would never reach the guest.
+func chain(sig int) {
+	var old kernelSigaction
+	unix.RawSyscall6(unix.SYS_RT_SIGACTION, uintptr(sig), 0, uintptr(unsafe.Pointer(&old)), 8, 0, 0)
+	if old.handler == DFL || old.handler == IGN {
+		return
+	}
+	goHandlers[sig] = old.handler
+	act := old
+	act.handler = chainAddr()
+	if err := sigaction(unix.Signal(sig), &act); err != nil {
+		panic("signal: chaining host signal: " + err.Error())
 	}
 }
 
@@ -195,7 +217,7 @@ func drain(batch []hostSlot) []hostSlot {
 	}
 	sort.Slice(batch, func(i, j int) bool { return batch[i].seq < batch[j].seq })
 	for i := range batch {
-		if p := catching.target.Load(); p != nil {
+		if p := processOf(int(batch[i].tid)); p != nil {
 			p.fromHost(GetInfo(batch[i].info[:]), int(batch[i].tid))
 		}
 	}
@@ -206,30 +228,53 @@ func drain(batch []hostSlot) []hostSlot {
 // guest thread on tid when the host directed it at that thread: a tgkill
 // from outside, a POSIX timer with SIGEV_THREAD_ID, or the SIGPIPE or
 // SIGXFSZ the kernel sends a thread for its own write (SI_USER from
-// guestrun itself, which never sends those signals by kill). The exit
-// signal of a hidden helper process is dropped (DropChild).
+// guestrun itself, which never sends those signals by kill). A timer's
+// signal becomes the guest's (HostTimerSignal, ITIMER_PROF). The exit signal
+// of a hidden helper process is dropped (DropChild), a clone child's
+// becomes its own (childSignals).
 func (p *Process) fromHost(info Info, tid int) {
 	sig := int(info.Signo)
 	if !Valid(sig) {
 		return
 	}
+	defer noteExit(&info)
 	p.lock()
 	defer p.unlock()
 	var t *Thread
 	switch {
 	case info.Code == SITKill:
 		t = p.threadLocked(tid)
-	case info.Code == SIUser && info.Pid() == unix.Getpid() &&
+	case info.Code == SIUser && info.Pid() == p.Pid &&
 		(sig == int(unix.SIGPIPE) || sig == int(unix.SIGXFSZ)):
 		t = p.threadLocked(tid)
 	case info.Code == SITimer:
-		target, ok := p.timers[int32(info.Fields[0])]
-		if ok && target != 0 {
-			if t = p.threadLocked(target); t == nil {
-				return
+		ht, ok := p.timers[int32(info.Fields[0])]
+		switch {
+		case !ok && sig == standIn:
+			return // a deleted timer's
+		case !ok:
+		case ht.itimer:
+			info = Info{Signo: int32(unix.SIGPROF), Code: SIKernel}
+		default:
+			info.Signo = int32(ht.sig)
+			if ht.tid != 0 {
+				if t = p.threadLocked(ht.tid); t == nil {
+					return
+				}
 			}
 		}
-	case sig == int(unix.SIGCHLD) && info.Code > 0 && DropChild(&info):
+	case sig != int(unix.SIGCHLD) && info.Code > 0 && info.Code <= cldContinued && hiddenExit(info.Pid(), sig):
+		// A trampoline's exit signal other than SIGCHLD.
+		if p.Pid != unix.Getpid() || DropChild(&info) {
+			return
+		}
+	case sig == int(unix.SIGCHLD) && info.Code > 0:
+		if DropChild(&info) {
+			return
+		}
+		for _, in := range childSignals(info) {
+			p.sendLocked(nil, in)
+		}
 		return
 	}
 	p.sendLocked(t, info)
@@ -245,15 +290,36 @@ func (p *Process) threadLocked(tid int) *Thread {
 	return nil
 }
 
-// SetTimer records where the signal of host POSIX timer id goes: thread tid
-// for SIGEV_THREAD_ID, the process for 0.
-func (p *Process) SetTimer(id int32, tid int) {
+// hostTimer is where the signal of a host POSIX timer goes.
+type hostTimer struct {
+	tid    int  // the thread of SIGEV_THREAD_ID, or 0 for the process
+	sig    int  // the guest signal
+	itimer bool // guestrun's ITIMER_PROF
+}
+
+// HostTimerSignal is the host signal for a guest timer that signals sig:
+// sig itself, or a stand-in for SIGPROF (the Go runtime takes the timer
+// signals of SIGPROF for its profiler) and the runtime's own signals.
+func HostTimerSignal(sig int) int {
+	if sig == int(unix.SIGPROF) || goOnly.Has(sig) && !Unblockable.Has(sig) {
+		return standIn
+	}
+	return sig
+}
+
+// SetTimer records where the signal of host POSIX timer id goes: signal
+// sig, to thread tid for SIGEV_THREAD_ID or to the process for 0.
+func (p *Process) SetTimer(id int32, tid, sig int) {
 	p.lock()
 	defer p.unlock()
+	p.setTimerLocked(id, hostTimer{tid: tid, sig: sig})
+}
+
+func (p *Process) setTimerLocked(id int32, ht hostTimer) {
 	if p.timers == nil {
-		p.timers = map[int32]int{}
+		p.timers = map[int32]hostTimer{}
 	}
-	p.timers[id] = tid
+	p.timers[id] = ht
 }
 
 // DeleteTimer forgets timer id.
@@ -263,6 +329,40 @@ func (p *Process) DeleteTimer(id int32) {
 	delete(p.timers, id)
 }
 
-// Routed reports whether the host signal sig reaches the guest when it
-// comes from outside guestrun (the Go runtime keeps the others).
-func Routed(sig int) bool { return Valid(sig) && !goHost.Has(sig) }
+// ProfTimer returns the host timer that emulates ITIMER_PROF, made by
+// create (with HostTimerSignal(SIGPROF)) the first time. Its expiries
+// become the kernel's SIGPROF for the process.
+func (p *Process) ProfTimer(create func() (int32, error)) (int32, error) {
+	p.lock()
+	defer p.unlock()
+	for id, ht := range p.timers {
+		if ht.itimer {
+			return id, nil
+		}
+	}
+	id, err := create()
+	if err == nil {
+		p.setTimerLocked(id, hostTimer{sig: int(unix.SIGPROF), itimer: true})
+	}
+	return id, err
+}
+
+// IsProfTimer reports whether host timer id is ITIMER_PROF's, which the
+// guest must not touch as a POSIX timer.
+func (p *Process) IsProfTimer(id int32) bool {
+	p.lock()
+	defer p.unlock()
+	return p.timers[id].itimer
+}
+
+// HasProfTimer reports whether ITIMER_PROF's timer exists, and its id.
+func (p *Process) HasProfTimer() (int32, bool) {
+	p.lock()
+	defer p.unlock()
+	for id, ht := range p.timers {
+		if ht.itimer {
+			return id, true
+		}
+	}
+	return 0, false
+}

@@ -39,6 +39,8 @@ const NotStarted = -513
 func safeWindow()
 func interruptHandler()
 func catchHandler()
+func chainHandler()
+func chainAddr() uintptr
 func sigreturnTramp()
 func asmAddrs() (window, intr, catch, restorer uintptr)
 func windowBytes() (a, b, c uint64)

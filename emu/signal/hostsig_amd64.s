@@ -115,6 +115,52 @@ copy:
 	SYSCALL
 	RET
 
+// chainHandler handles the host signals shared with the Go runtime. The
+// runtime's own go on to its handler (goHandlers), with the frame as the
+// kernel built it; the others are the guest's, for catchHandler:
+//   SIGURG: the runtime's are its preemption tgkills (SI_TKILL from
+//     guestrun's own pid);
+//   SIGPROF: the runtime's come from its profiling timers (SI_KERNEL from
+//     setitimer, SI_TIMER from timer_create; guest timers use a stand-in);
+//   faults: the runtime's are the kernel's (si_code > 0).
+TEXT ·chainHandler(SB), NOSPLIT|NOFRAME, $0
+	MOVL 8(SI), AX // si_code
+	CMPL DI, $23   // SIGURG
+	JNE  prof
+	CMPL AX, $-6 // SI_TKILL
+	JNE  guest
+	MOVL 16(SI), CX // si_pid
+	CMPL CX, ·hostPid(SB)
+	JNE  guest
+	JMP  gohandler
+
+prof:
+	CMPL DI, $27 // SIGPROF
+	JNE  fault
+	CMPL AX, $0x80 // SI_KERNEL
+	JEQ  gohandler
+	CMPL AX, $-2 // SI_TIMER
+	JEQ  gohandler
+	JMP  guest
+
+fault:
+	CMPL AX, $0
+	JGT  gohandler
+
+guest:
+	JMP ·catchHandler(SB)
+
+gohandler:
+	LEAQ ·goHandlers(SB), R8
+	MOVQ (R8)(DI*8), R8
+	JMP  R8
+
+// func chainAddr() uintptr
+TEXT ·chainAddr(SB), NOSPLIT, $0-8
+	LEAQ ·chainHandler(SB), AX
+	MOVQ AX, ret+0(FP)
+	RET
+
 // sigreturnTramp is the handlers' sa_restorer.
 TEXT ·sigreturnTramp(SB), NOSPLIT|NOFRAME, $0
 	MOVQ $15, AX // rt_sigreturn

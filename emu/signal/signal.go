@@ -173,6 +173,9 @@ func (q *queue) take(sig int) (info Info, found bool) {
 // Process is the signal state of a thread group: the handlers it uses, its
 // shared pending queue and its threads.
 type Process struct {
+	// Pid is the guest process's pid: guestrun's, or its stub's (a
+	// CLONE_VM child).
+	Pid     int
 	h       *Handlers
 	shared  queue
 	hint    atomic.Bool // shared.set != 0
@@ -180,7 +183,10 @@ type Process struct {
 	leader  *Thread     // the first thread, even once it has exited
 	queued  int         // entries in all queues, against limit
 	limit   int         // RLIMIT_SIGPENDING
-	timers  map[int32]int
+	timers  map[int32]hostTimer
+
+	watches  []*Watch    // signalfds (watch.go)
+	watching atomic.Bool // len(watches) != 0
 }
 
 // NewProcess returns default dispositions and nothing pending.
@@ -190,7 +196,7 @@ func NewProcess() *Process {
 	if unix.Getrlimit(unix.RLIMIT_SIGPENDING, &rl) == nil && rl.Cur < uint64(limit) {
 		limit = int(rl.Cur)
 	}
-	return &Process{h: &Handlers{}, limit: limit}
+	return &Process{Pid: unix.Getpid(), h: &Handlers{}, limit: limit}
 }
 
 // Thread is the signal state of one guest thread.
@@ -205,6 +211,7 @@ type Thread struct {
 	hint         atomic.Bool // pending.set != 0
 	wake         chan struct{}
 	interrupt    func()
+	cancelled    atomic.Bool // Cancel: the task is over, its waits end
 
 	// Tid is the host thread that runs the thread, for the host signals
 	// directed at it.
@@ -269,6 +276,7 @@ func (t *Thread) Exit() {
 	p.queued -= t.pending.flush(^Set(0))
 	t.hint.Store(false)
 	p.threads = slices.DeleteFunc(p.threads, func(u *Thread) bool { return u == t })
+	p.removedLocked()
 	p.retargetLocked(p.shared.set)
 }
 
@@ -335,6 +343,7 @@ func (p *Process) flushLocked(s Set) {
 		p.queued -= t.pending.flush(s)
 		t.hint.Store(t.pending.set != 0)
 	}
+	p.removedLocked()
 }
 
 // Send queues a signal: to thread t, or to the process when t is nil. It
@@ -384,6 +393,7 @@ func (p *Process) sendLocked(t *Thread, info Info) error {
 	} else {
 		p.hint.Store(true)
 	}
+	p.arrivedLocked(sig)
 	p.wakeLocked(t, sig)
 	return nil
 }
@@ -482,6 +492,21 @@ func (t *Thread) Pending() Set {
 	return t.pending.set | t.p.shared.set
 }
 
+// Private returns the signals pending for the thread itself, and Shared
+// those pending for its process (/proc's SigPnd and ShdPnd).
+func (t *Thread) Private() Set {
+	t.p.lock()
+	defer t.p.unlock()
+	return t.pending.set
+}
+
+// Shared returns the signals pending for the process.
+func (p *Process) Shared() Set {
+	p.lock()
+	defer p.unlock()
+	return p.shared.set
+}
+
 func (t *Thread) deliverableLocked() bool {
 	return (t.pending.set|t.p.shared.set)&^t.blocked != 0
 }
@@ -503,6 +528,7 @@ func (t *Thread) dequeueLocked(mask Set) (Info, bool) {
 		p.queued--
 	}
 	hint.Store(q.set != 0)
+	p.removedLocked()
 	return info, true
 }
 
@@ -587,7 +613,7 @@ func (t *Thread) wait(deadline time.Time) bool {
 		t.p.lock()
 		ok := t.deliverableLocked()
 		t.p.unlock()
-		if ok {
+		if ok || t.cancelled.Load() {
 			return true
 		}
 		select {

@@ -5,14 +5,13 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"guestrun/emu/dbg"
 	"guestrun/emu/signal"
 )
 
 // clone and clone3: the arguments are read and checked as the kernel does,
 // in its order, then a thread (CLONE_THREAD) is created here (threads.go), a
 // process that does not share memory by the fork code (cloneProcess), and
-// one that shares it without being a thread is refused for now.
+// one that shares it without being a thread by clonevm.go.
 
 func init() {
 	def(unix.SYS_CLONE, "clone", sysClone, ArgCloneFlags, ArgPtr, ArgPtr, ArgPtr, ArgHex)
@@ -174,7 +173,7 @@ func (t *Task) clone(a *CloneArgs) int64 {
 		fl&unix.CLONE_NEWUSER != 0 && fl&unix.CLONE_FS != 0,
 		fl&unix.CLONE_THREAD != 0 && fl&unix.CLONE_SIGHAND == 0,
 		fl&unix.CLONE_SIGHAND != 0 && fl&unix.CLONE_VM == 0,
-		fl&unix.CLONE_PARENT != 0 && unix.Getpid() == 1,
+		fl&unix.CLONE_PARENT != 0 && t.P.Pid == 1,
 		fl&unix.CLONE_THREAD != 0 && fl&(unix.CLONE_NEWUSER|unix.CLONE_NEWPID) != 0,
 		fl&unix.CLONE_PIDFD != 0 && fl&unix.CLONE_DETACHED != 0:
 		return -int64(unix.EINVAL)
@@ -185,6 +184,5 @@ func (t *Task) clone(a *CloneArgs) int64 {
 	case fl&unix.CLONE_VM == 0:
 		return t.cloneProcess(a)
 	}
-	t.P.Log.Once(dbg.Unimp, "clone-vm", "unimp: clone with CLONE_VM and without CLONE_THREAD (EINVAL)")
-	return -int64(unix.EINVAL)
+	return t.cloneVM(a)
 }

@@ -118,12 +118,16 @@ func (t *Task) defaultAction(sig int) {
 	s := unix.Signal(sig)
 	if signal.Default(sig) == signal.ActStop {
 		t.P.Log.Printf(dbg.Signal, "signal: %v stops the process", s)
-		signal.Stop(s)
+		if t.stub != nil {
+			t.stubStop(s)
+		} else {
+			signal.Stop(s)
+		}
 		return
 	}
 	t.P.Log.Printf(dbg.Signal, "signal: %v is fatal at rip %#x", s, t.CPU.RIP)
 	t.P.endGroup(t)
-	signal.Die(s)
+	t.die(s)
 }
 
 // handle runs a handler: it builds its frame and sets the registers and mask
@@ -136,7 +140,7 @@ func (t *Task) handle(info *signal.Info, act *signal.Action) {
 		t.P.Log.Printf(dbg.Signal, "signal: cannot write the frame for %v (rsp %#x)", unix.Signal(sig), c.R[cpu.RSP])
 		if sig == int(unix.SIGSEGV) {
 			t.P.endGroup(t)
-			signal.Die(unix.SIGSEGV)
+			t.die(unix.SIGSEGV)
 		}
 		t.Sig.Force(signal.Info{Signo: int32(unix.SIGSEGV), Code: signal.SIKernel})
 		return
@@ -241,3 +245,11 @@ func (t *Task) fault(f *cpu.Fault) {
 
 // trapPageFault is #PF, the only exception that sets CR2.
 const trapPageFault = 14
+
+// die ends the task's process by a fatal signal.
+func (t *Task) die(sig unix.Signal) {
+	if t.stub != nil {
+		t.stubDie(sig)
+	}
+	signal.Die(sig)
+}

@@ -9,8 +9,8 @@ import (
 // as the guest's cwd is the host's).
 
 func init() {
-	def(unix.SYS_GETDENTS64, "getdents64", pass(unix.SYS_GETDENTS64, sFD, outLen(2), sVal), ArgFD, ArgDirentsOut, ArgUint)
-	def(unix.SYS_GETDENTS, "getdents", pass(unix.SYS_GETDENTS, sFD, outLen(2), sVal), ArgFD, ArgDirentsOut, ArgUint)
+	def(unix.SYS_GETDENTS64, "getdents64", sysGetdents64, ArgFD, ArgDirentsOut, ArgUint)
+	def(unix.SYS_GETDENTS, "getdents", sysGetdents, ArgFD, ArgDirentsOut, ArgUint)
 
 	def(unix.SYS_MKDIR, "mkdir", pass(unix.SYS_MKDIR, sPath, sVal), ArgStr, ArgOctal)
 	def(unix.SYS_MKDIRAT, "mkdirat", pass(unix.SYS_MKDIRAT, sFD, sPath, sVal), ArgFD, ArgStr, ArgOctal)

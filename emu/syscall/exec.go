@@ -1,9 +1,12 @@
 package syscall
 
 import (
+	"errors"
+	"io"
 	"os"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -24,7 +27,8 @@ import (
 //
 // The new guestrun gets from its command line what the kernel keeps across
 // an execve that the guest cannot pass itself: the ignored signals, the
-// signal mask (handled signals go back to the default), the debug options.
+// signal mask (handled signals go back to the default), the pending signals
+// (in a memfd), the debug options.
 
 func init() {
 	def(unix.SYS_EXECVE, "execve", sysExecve, ArgStr, ArgArgv, ArgEnvp)
@@ -85,21 +89,12 @@ func (t *Task) execve(dirfd int32, pathAddr, argvAddr, envpAddr uint64, flags in
 		closeFD()
 		return e
 	}
-	hostArgv := t.execCommand(tg, argv)
+	hostArgv, undo := t.execCommand(tg, argv)
 	t.P.Log.Printf(dbg.Exec, "exec: %q %q", tg.load, argv)
-	if launch.LogFD >= 0 {
-		unix.FcntlInt(uintptr(launch.LogFD), unix.F_SETFD, 0)
-	}
-	// The new guestrun starts with no host signal blocked: the guest's
-	// mask is on its command line.
-	var none, old uint64
-	unix.RawSyscall6(unix.SYS_RT_SIGPROCMASK, unix.SIG_SETMASK, uintptr(unsafe.Pointer(&none)), uintptr(unsafe.Pointer(&old)), 8, 0, 0)
-	err := unix.Exec("/proc/self/exe", hostArgv, env)
-	unix.RawSyscall6(unix.SYS_RT_SIGPROCMASK, unix.SIG_SETMASK, uintptr(unsafe.Pointer(&old)), 0, 8, 0, 0)
-	if launch.LogFD >= 0 {
-		unix.FcntlInt(uintptr(launch.LogFD), unix.F_SETFD, unix.FD_CLOEXEC)
-	}
+	t.P.execRobust(t)
+	err := t.hostExec(hostArgv, env)
 	closeFD()
+	undo()
 	t.P.Log.Printf(dbg.Exec, "exec: host execve of guestrun: %v", err)
 	return errno(err)
 }
@@ -266,8 +261,9 @@ func (t *Task) execStrings(addr uint64, total *int) ([]string, int64) {
 	}
 }
 
-// execCommand is the host command line of the new guestrun.
-func (t *Task) execCommand(tg execTarget, argv []string) []string {
+// execCommand is the host command line of the new guestrun, and what to
+// undo if the host execve fails.
+func (t *Task) execCommand(tg execTarget, argv []string) ([]string, func()) {
 	l := &launch
 	cmd := []string{l.Argv0, "--exec"}
 	if l.Strace {
@@ -303,21 +299,102 @@ func (t *Task) execCommand(tg execTarget, argv []string) []string {
 	if tg.fd >= 0 {
 		cmd = append(cmd, "--exec-fd="+strconv.Itoa(tg.fd))
 	}
+	pending := t.pendingFile()
+	if pending >= 0 {
+		cmd = append(cmd, "--sig-pending="+strconv.Itoa(pending))
+	}
+	if execFlag != nil {
+		atomic.StoreUint32(execFlag, 1)
+	}
+	undo := func() {
+		if pending >= 0 {
+			unix.Close(pending)
+		}
+		if execFlag != nil {
+			atomic.StoreUint32(execFlag, 0)
+		}
+	}
 	argv0 := ""
 	if len(argv) > 0 {
 		argv0, argv = argv[0], argv[1:]
 	}
 	cmd = append(cmd, "-0", argv0, "--", tg.load)
-	return append(cmd, argv...)
+	return append(cmd, argv...), undo
+}
+
+// pendingRecord is the size of a pending signal in pendingFile: a byte
+// telling the queue, then the siginfo.
+const pendingRecord = 1 + signal.InfoSize
+
+// pendingFile writes the signals pending for t and for its process into a
+// memfd that the new guestrun inherits and reads (ReadPendingSignals), or
+// returns -1 if nothing is pending.
+func (t *Task) pendingFile() int {
+	if t.Sig.Pending() == 0 {
+		return -1
+	}
+	own, shared := t.Sig.PendingQueues()
+	b := make([]byte, 0, (len(own)+len(shared))*pendingRecord)
+	for q, infos := range [][]signal.Info{own, shared} {
+		for i := range infos {
+			var r [pendingRecord]byte
+			r[0] = byte(q)
+			infos[i].Put(r[1:])
+			b = append(b, r[:]...)
+		}
+	}
+	fd, err := unix.MemfdCreate("guestrun-sigpending", unix.MFD_CLOEXEC)
+	if err != nil {
+		return -1
+	}
+	// Among guestrun's fds, and inherited.
+	if h, err := unix.FcntlInt(uintptr(fd), unix.F_DUPFD, reservedFloor()); err == nil {
+		unix.Close(fd)
+		fd = h
+	} else {
+		unix.FcntlInt(uintptr(fd), unix.F_SETFD, 0)
+	}
+	if err := pwriteAll(fd, b); err != nil {
+		unix.Close(fd)
+		return -1
+	}
+	return fd
+}
+
+// PendingSignal is a signal pending at execve: for the thread that called
+// it, or for the process.
+type PendingSignal struct {
+	Info    signal.Info
+	Process bool
+}
+
+// ReadPendingSignals reads what pendingFile wrote into fd, and closes fd.
+func ReadPendingSignals(fd int) ([]PendingSignal, error) {
+	f := os.NewFile(uintptr(fd), "pending signals")
+	b, err := io.ReadAll(f)
+	f.Close()
+	if err != nil {
+		return nil, err
+	}
+	if len(b)%pendingRecord != 0 {
+		return nil, errors.New("truncated pending signals")
+	}
+	ps := make([]PendingSignal, 0, len(b)/pendingRecord)
+	for ; len(b) > 0; b = b[pendingRecord:] {
+		ps = append(ps, PendingSignal{Info: signal.GetInfo(b[1:pendingRecord]), Process: b[0] == 1})
+	}
+	return ps, nil
 }
 
 // ExecState is what execve keeps of the old guest for the new one.
 type ExecState struct {
 	Ignored, Mask signal.Set
+	Pending       []PendingSignal
 }
 
 // ApplyExecState gives a freshly loaded main task the signal state an
-// execve keeps: ignored signals stay ignored, the mask stays.
+// execve keeps: ignored signals stay ignored, the mask stays, and what was
+// pending is pending again, in the same queues and order.
 func (t *Task) ApplyExecState(s ExecState) {
 	for sig := 1; sig < signal.NSig; sig++ {
 		if s.Ignored.Has(sig) && !signal.Unblockable.Has(sig) {
@@ -325,4 +402,35 @@ func (t *Task) ApplyExecState(s ExecState) {
 		}
 	}
 	t.Sig.SetBlocked(s.Mask)
+	for _, ps := range s.Pending {
+		to := t.Sig
+		if ps.Process {
+			to = nil
+		}
+		t.P.Sig.Send(to, ps.Info)
+	}
+}
+
+// hostExec execs guestrun with argv and env on the task's kernel task; it
+// returns only if that failed.
+func (t *Task) hostExec(argv, env []string) error {
+	if launch.LogFD >= 0 {
+		t.hraw(unix.SYS_FCNTL, uintptr(launch.LogFD), unix.F_SETFD, 0)
+	}
+	var err error
+	if t.stub != nil {
+		// The stub's host mask is empty already.
+		err = t.hostExecStub(argv, env)
+	} else {
+		// The new guestrun starts with no host signal blocked: the
+		// guest's mask is on its command line.
+		var none, old uint64
+		unix.RawSyscall6(unix.SYS_RT_SIGPROCMASK, unix.SIG_SETMASK, uintptr(unsafe.Pointer(&none)), uintptr(unsafe.Pointer(&old)), 8, 0, 0)
+		err = unix.Exec("/proc/self/exe", argv, env)
+		unix.RawSyscall6(unix.SYS_RT_SIGPROCMASK, unix.SIG_SETMASK, uintptr(unsafe.Pointer(&old)), 0, 8, 0, 0)
+	}
+	if launch.LogFD >= 0 {
+		t.hraw(unix.SYS_FCNTL, uintptr(launch.LogFD), unix.F_SETFD, unix.FD_CLOEXEC)
+	}
+	return err
 }

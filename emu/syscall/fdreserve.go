@@ -154,9 +154,12 @@ func fillBelow(floor int) []int {
 	sp, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
 	if err == nil {
 		const batch = 253 // SCM_MAX_FD
-		rights := unix.UnixRights(slices.Repeat([]int{null}, batch)...)
-		oob := make([]byte, len(rights))
-		for done := false; !done; {
+		// No more than the free fds below floor: the others would land
+		// above it, and past the end of the table they would grow it.
+		need := freeBelow(floor)
+		oob := make([]byte, unix.CmsgSpace(batch*4))
+		for done := false; !done && need > 0; {
+			rights := unix.UnixRights(slices.Repeat([]int{null}, min(need, batch))...)
 			if unix.Sendmsg(sp[0], nil, rights, nil, 0) != nil {
 				break
 			}
@@ -168,6 +171,7 @@ func fillBelow(floor int) []int {
 			done = len(got) < batch || fl&unix.MSG_CTRUNC != 0
 			for _, d := range got {
 				if d < floor {
+					need--
 					fds = append(fds, d)
 				} else {
 					unix.Close(d)
@@ -192,6 +196,25 @@ func fillBelow(floor int) []int {
 	}
 	slices.Sort(fds)
 	return fds
+}
+
+// freeBelow counts the free fds below floor, all of them when it cannot
+// tell: poll reports a closed fd as POLLNVAL.
+func freeBelow(floor int) int {
+	pfds := make([]unix.PollFd, floor)
+	for i := range pfds {
+		pfds[i].Fd = int32(i)
+	}
+	if _, err := unix.Poll(pfds, 0); err != nil {
+		return floor
+	}
+	n := 0
+	for i := range pfds {
+		if pfds[i].Revents&unix.POLLNVAL != 0 {
+			n++
+		}
+	}
+	return n
 }
 
 func receivedFDs(oob []byte) []int {

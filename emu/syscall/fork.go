@@ -10,6 +10,7 @@ import (
 	"guestrun/emu/clone"
 	"guestrun/emu/cpu"
 	"guestrun/emu/dbg"
+	"guestrun/emu/mem"
 	"guestrun/emu/signal"
 )
 
@@ -21,7 +22,11 @@ import (
 // new memfd the child maps as its window (mem.Fork). The guest's fds are
 // the host child's own; those with FD_CLOEXEC would vanish at the host
 // execve, so the child clears the flag on them first and the resumed
-// guestrun sets it again.
+// guestrun sets it again. That execve also makes the host child's exit
+// signal SIGCHLD: a child whose exit signal is another (or none) is
+// registered with package signal, which gives the guest that signal, and
+// wait picks such children for __WCLONE (waitclone.go), until the child
+// execs itself (execFlag).
 
 func init() {
 	def(unix.SYS_FORK, "fork", sysFork)
@@ -75,14 +80,6 @@ func sysFork(t *Task, a *Args) int64 {
 	return t.cloneProcess(&CloneArgs{ExitSignal: uint64(unix.SIGCHLD)})
 }
 
-// sysVfork refuses: a vfork child shares its parent's memory, which needs
-// the CLONE_VM machinery; making it a fork would break programs that rely
-// on the sharing.
-func sysVfork(t *Task, a *Args) int64 {
-	t.P.Log.Once(dbg.Unimp, "vfork", "unimp: vfork (ENOSYS)")
-	return -int64(unix.ENOSYS)
-}
-
 // cloneProcess makes a new guest process as a copy of t's: fork, and clone
 // and clone3 without CLONE_VM, whose arguments clone.go has checked.
 func (t *Task) cloneProcess(r *CloneArgs) int64 {
@@ -122,10 +119,24 @@ func (t *Task) cloneProcess(r *CloneArgs) int64 {
 		s.VforkFD = vfork[1]
 		keep = append(keep, int32(vfork[1]))
 	}
+	s.ExecFlagFD = -1
+	var flag signal.ExecFlag
+	cloneKid := fl&cloneParent == 0 && r.ExitSignal != uint64(unix.SIGCHLD)
+	if cloneKid {
+		// Without the flag the child stays a clone child if it execs.
+		if fd, f, err := newExecFlag(); err == nil {
+			defer unix.Close(fd)
+			s.ExecFlagFD, flag = fd, f
+			keep = append(keep, int32(fd))
+		}
+	}
 	sfd, err := writeSnapshot(s)
 	if err != nil {
 		if s.VforkFD >= 0 {
 			unix.Close(s.VforkFD)
+		}
+		if flag.Release != nil {
+			flag.Release()
 		}
 		return errno(err)
 	}
@@ -140,7 +151,16 @@ func (t *Task) cloneProcess(r *CloneArgs) int64 {
 		Env:        os.Environ(),
 		Keep:       keep,
 	}
+	var kid *signal.NewChild
+	if cloneKid {
+		// Its end must be told from a fork child's from the start.
+		kid = signal.MakeChild(int(r.ExitSignal), flag)
+		spec.ParentTid = &kid.Pid
+	}
 	res, err := clone.Spawn(spec, signal.Hide, signal.Unhide)
+	if kid != nil {
+		kid.Made(res.Pid)
+	}
 	unix.Close(sfd)
 	if s.VforkFD >= 0 {
 		unix.Close(s.VforkFD)
@@ -150,6 +170,9 @@ func (t *Task) cloneProcess(r *CloneArgs) int64 {
 		return errno(err)
 	}
 	t.P.Log.Printf(dbg.Clone, "clone: new process %d, flags %#x, exit signal %d", res.Pid, fl, r.ExitSignal)
+	if fl&cloneParent == 0 && r.ExitSignal == uint64(unix.SIGCHLD) {
+		signal.SetExitSignal(res.Pid, int(r.ExitSignal))
+	}
 	if fl&cloneParentSettid != 0 {
 		t.writeU32(r.ParentTID, uint32(res.Pid))
 	}
@@ -221,26 +244,68 @@ func (t *Task) snapshot(r *CloneArgs) (*snapshot, error) {
 	return s, nil
 }
 
-// cloexecFDs lists the guest's fds that are close-on-exec.
+// cloexecFDs lists the guest's fds that are close-on-exec. Every fork
+// does it: raw getdents, without the os package's directory machinery.
 func (p *Process) cloexecFDs() ([]int32, error) {
-	d, err := os.Open("/proc/self/fd")
+	dfd, err := unix.Open("/proc/self/fd", unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return nil, err
 	}
-	names, err := d.Readdirnames(-1)
-	dfd := int(d.Fd())
+	defer unix.Close(dfd)
 	var fds []int32
-	for _, n := range names {
-		fd, err := strconv.Atoi(n)
-		if err != nil || fd == dfd || p.reserved(fd) {
-			continue
+	var buf [4096]byte
+	var names []string
+	for {
+		n, err := unix.Getdents(dfd, buf[:])
+		if err != nil {
+			return nil, err
 		}
-		if fl, err := unix.FcntlInt(uintptr(fd), unix.F_GETFD, 0); err == nil && fl&unix.FD_CLOEXEC != 0 {
-			fds = append(fds, int32(fd))
+		if n <= 0 {
+			return fds, nil
+		}
+		_, _, names = unix.ParseDirent(buf[:n], -1, names[:0])
+		for _, name := range names {
+			fd, err := strconv.Atoi(name)
+			if err != nil || fd == dfd || p.reserved(fd) {
+				continue
+			}
+			if fl, err := unix.FcntlInt(uintptr(fd), unix.F_GETFD, 0); err == nil && fl&unix.FD_CLOEXEC != 0 {
+				fds = append(fds, int32(fd))
+			}
 		}
 	}
-	d.Close()
-	return fds, err
+}
+
+// execFlag is, in a clone child (exit signal not SIGCHLD), the word shared
+// with its parent that execve sets: Linux makes the exit signal SIGCHLD at
+// execve, which the parent, which emulates that signal, must know.
+var execFlag *uint32
+
+// newExecFlag makes the word for a new clone child: a memfd among
+// guestrun's fds for the child, mapped here.
+func newExecFlag() (int, signal.ExecFlag, error) {
+	fd, err := unix.MemfdCreate("guestrun-execflag", unix.MFD_CLOEXEC)
+	if err != nil {
+		return -1, signal.ExecFlag{}, err
+	}
+	if h, err := unix.FcntlInt(uintptr(fd), unix.F_DUPFD_CLOEXEC, reservedFloor()); err == nil {
+		unix.Close(fd)
+		fd = h
+	}
+	p, err := mapExecFlag(fd)
+	if err != nil {
+		unix.Close(fd)
+		return -1, signal.ExecFlag{}, err
+	}
+	return fd, signal.ExecFlag{Word: (*uint32)(p), Release: func() { unix.MunmapPtr(p, mem.PageSize) }}, nil
+}
+
+// mapExecFlag maps the exec flag's memfd, outside the Go heap.
+func mapExecFlag(fd int) (unsafe.Pointer, error) {
+	if err := unix.Ftruncate(fd, mem.PageSize); err != nil {
+		return nil, err
+	}
+	return unix.MmapPtr(fd, 0, nil, mem.PageSize, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_SHARED)
 }
 
 // highPipe makes a close-on-exec pipe among guestrun's own fds.

@@ -70,6 +70,23 @@ func (t *Task) writeU32(addr uint64, v uint32) bool {
 	return ok
 }
 
+// copyOutPrefix copies b to guest memory at addr as the kernel's
+// copy_to_user does: up to the first byte that is not writable. It reports
+// whether all of b was copied; if not, the call fails with EFAULT with the
+// start written, as in Linux.
+func (t *Task) copyOutPrefix(addr uint64, b []byte) bool {
+	if g, ok := t.out(addr, uint64(len(b))); ok {
+		copy(g, b)
+		return true
+	}
+	if n := t.span(addr, uint64(len(b)), unix.PROT_WRITE); n > 0 {
+		if g, ok := t.out(addr, n); ok {
+			copy(g, b[:n])
+		}
+	}
+	return false
+}
+
 // iovecs translates a guest iovec array into host iovecs over the guest
 // window; prot is PROT_READ for writev-like calls, PROT_WRITE for readv-like.
 func (t *Task) iovecs(addr, count uint64, prot int) ([]unix.Iovec, int64) {
@@ -100,6 +117,59 @@ func (t *Task) iovecs(addr, count uint64, prot int) ([]unix.Iovec, int64) {
 		iov[i].SetLen(int(n))
 	}
 	return iov, 0
+}
+
+// iovecPrefix translates a guest iovec array for the file calls the way
+// the kernel takes it: lengths that are negative as ssize_t are EINVAL;
+// each buffer is checked against the end of the user half (access_ok),
+// after capping at MAX_RW_COUNT when it is the only one, before capping
+// the running total at MAX_RW_COUNT otherwise; the transfer stops at the
+// first byte that is not accessible with prot. It returns the host iovecs
+// up to there, how many bytes they hold, and the total the call asked for.
+func (t *Task) iovecPrefix(addr, count uint64, prot int) (iov []unix.Iovec, acc, total uint64, e int64) {
+	if count > 1024 { // IOV_MAX
+		return nil, 0, 0, -int64(unix.EINVAL)
+	}
+	raw, ok := t.in(addr, count*16)
+	if !ok {
+		return nil, 0, 0, efault
+	}
+	for i := range count {
+		if int64(binary.LittleEndian.Uint64(raw[i*16+8:])) < 0 {
+			return nil, 0, 0, -int64(unix.EINVAL)
+		}
+	}
+	iov = make([]unix.Iovec, 0, count)
+	cut := false
+	for i := range count {
+		base := binary.LittleEndian.Uint64(raw[i*16:])
+		n := binary.LittleEndian.Uint64(raw[i*16+8:])
+		if count == 1 {
+			n = min(n, maxRW)
+		}
+		if !accessOK(base, n) {
+			return nil, 0, 0, efault
+		}
+		n = min(n, maxRW-total)
+		total += n
+		if cut || n == 0 {
+			continue
+		}
+		k := n
+		if base == 0 || !t.P.Mem.Accessible(base, n, prot) {
+			k, cut = 0, true
+			if base != 0 {
+				k = t.span(base, n, prot)
+			}
+		}
+		if k > 0 {
+			v := unix.Iovec{Base: (*byte)(unsafe.Add(t.P.Mem.Base(), base))}
+			v.SetLen(int(k))
+			iov = append(iov, v)
+			acc += k
+		}
+	}
+	return iov, acc, total, 0
 }
 
 // efault is the result for a bad guest pointer.

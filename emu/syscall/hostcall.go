@@ -33,6 +33,9 @@ func (t *Task) hcall6(nr, a0, a1, a2, a3, a4, a5 uintptr) int64 {
 	if nr < maxSyscall && blockKind[nr] != blockNone {
 		return t.blockingCall(blockKind[nr], nr, [6]uintptr{a0, a1, a2, a3, a4, a5})
 	}
+	if t.stub != nil {
+		return t.stubCall(nr, [6]uintptr{a0, a1, a2, a3, a4, a5})
+	}
 	r, _, e := unix.Syscall6(nr, a0, a1, a2, a3, a4, a5)
 	return rawResult(r, e)
 }
@@ -41,12 +44,18 @@ func (t *Task) hcall6(nr, a0, a1, a2, a3, a4, a5 uintptr) int64 {
 //
 //go:uintptrescapes
 func (t *Task) hraw(nr, a0, a1, a2 uintptr) int64 {
+	if t.stub != nil {
+		return t.stubCall(nr, [6]uintptr{a0, a1, a2})
+	}
 	r, _, e := unix.RawSyscall(nr, a0, a1, a2)
 	return rawResult(r, e)
 }
 
 //go:uintptrescapes
 func (t *Task) hraw6(nr, a0, a1, a2, a3, a4, a5 uintptr) int64 {
+	if t.stub != nil {
+		return t.stubCall(nr, [6]uintptr{a0, a1, a2, a3, a4, a5})
+	}
 	r, _, e := unix.RawSyscall6(nr, a0, a1, a2, a3, a4, a5)
 	return rawResult(r, e)
 }
@@ -84,7 +93,8 @@ func (t *Task) gp(addr, n uint64, prot int) (uintptr, bool) {
 // gbuf translates a bulk data buffer (read, write, recv, ...). Like Linux,
 // which transfers up to the first bad page, it keeps the accessible start of
 // the buffer; only a buffer whose first byte is bad is EFAULT. It returns
-// the host address and the usable length.
+// the host address and the usable length. (Calls whose kernel code checks
+// the whole buffer against the user half first check accessOK.)
 func (t *Task) gbuf(addr, n uint64, prot int) (uintptr, uint64, int64) {
 	n = min(n, maxRW)
 	if n == 0 {
@@ -102,6 +112,9 @@ func (t *Task) gbuf(addr, n uint64, prot int) (uintptr, uint64, int64) {
 	}
 	return uintptr(t.P.Mem.Base()) + uintptr(addr), n, 0
 }
+
+// accessOK is the kernel's access_ok: the range ends within the user half.
+func accessOK(addr, n uint64) bool { return n <= mem.TaskSize && addr <= mem.TaskSize-n }
 
 // span returns how many bytes from addr, at most n, are mapped with prot
 // without a hole.

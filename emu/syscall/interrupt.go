@@ -36,7 +36,11 @@ func (t *Task) interrupt() {
 	}
 	atomic.StoreUint32(&t.intr.word, 1)
 	if atomic.LoadUint32(&t.intr.inSys) != 0 {
-		signal.InterruptThread(t.Tid)
+		if t.stub != nil {
+			signal.InterruptTask(t.stub.Pid, t.stub.Tid)
+		} else {
+			signal.InterruptThread(t.Tid)
+		}
 	}
 }
 
@@ -58,7 +62,12 @@ func (t *Task) clearInterrupt() { atomic.StoreUint32(&t.intr.word, 0) }
 //go:uintptrescapes
 func (t *Task) safe(retry bool, nr, a0, a1, a2, a3, a4, a5 uintptr) int64 {
 	atomic.StoreUint32(&t.intr.inSys, 1)
-	r := signal.SafeSyscall(&t.intr.word, nr, a0, a1, a2, a3, a4, a5)
+	var r int64
+	if t.stub != nil {
+		r = t.stubSafe(nr, [6]uintptr{a0, a1, a2, a3, a4, a5})
+	} else {
+		r = signal.SafeSyscall(&t.intr.word, nr, a0, a1, a2, a3, a4, a5)
+	}
 	atomic.StoreUint32(&t.intr.inSys, 0)
 	if r == signal.NotStarted && retry {
 		r = -int64(unix.EINTR)

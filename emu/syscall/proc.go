@@ -21,7 +21,13 @@ import (
 // host's with the guest's figures (procstat.go). Other /proc files are the
 // host's.
 
-type procFile uint8
+// procFile is an emulated /proc file: its kind in the low byte and, for
+// stat and status, above it the tid of the thread whose file it is (0: the
+// process's).
+type procFile uint64
+
+func (f procFile) kind() procFile { return f & 0xff }
+func (f procFile) tid() int       { return int(f >> 8) }
 
 const (
 	procNone procFile = iota
@@ -65,11 +71,18 @@ func (t *Task) procLookup(dirfd int32, path []byte) procFile {
 		return procNone
 	}
 	parts := strings.Split(filepath.Clean(p), "/")[2:] // after "", "proc"
+	tid := 0
 	switch {
-	case len(parts) == 2 && (parts[0] == "self" || parts[0] == "thread-self" || isOurPid(parts[0])):
-	case len(parts) == 4 && (parts[0] == "self" || isOurPid(parts[0])) && parts[1] == "task" && isOurTid(parts[2]):
+	case len(parts) == 2 && (parts[0] == "self" || isOurPid(parts[0])):
+	case len(parts) == 2 && parts[0] == "thread-self":
+		tid = t.Tid
+	case len(parts) == 4 && (parts[0] == "self" || isOurPid(parts[0])) && parts[1] == "task" && t.isGuestTid(parts[2]):
+		tid, _ = strconv.Atoi(parts[2])
 	default:
 		return procNone
+	}
+	if f == procStat || f == procStatus {
+		f |= procFile(tid) << 8
 	}
 	return f
 }
@@ -86,11 +99,76 @@ func dirPath(dirfd int32) (string, bool) {
 
 func isOurPid(s string) bool { return s == strconv.Itoa(unix.Getpid()) }
 
-func isOurTid(s string) bool {
-	if _, err := strconv.Atoi(s); err != nil {
-		return false
+// isGuestTid reports whether s names one of the guest's threads: a live one,
+// or the main thread, whose directory outlives it.
+func (t *Task) isGuestTid(s string) bool {
+	tid, err := strconv.Atoi(s)
+	return err == nil && (tid == unix.Getpid() || t.P.thread(tid) != nil)
+}
+
+// The guest's /proc/self/task lists only its threads, not guestrun's Go
+// runtime threads: a getdents on that directory drops the others' entries.
+
+func sysGetdents64(t *Task, a *Args) int64 { return t.getdents(unix.SYS_GETDENTS64, a) }
+func sysGetdents(t *Task, a *Args) int64   { return t.getdents(unix.SYS_GETDENTS, a) }
+
+func (t *Task) getdents(nr uintptr, a *Args) int64 {
+	if t.badFD(a[0]) {
+		return fdBad
 	}
-	return unix.Access("/proc/self/task/"+s, unix.F_OK) == nil
+	p, ok := t.gp(a[1], a[2], unix.PROT_WRITE)
+	if !ok {
+		return efault
+	}
+	task := isTaskDir(int(int32(a[0])))
+	for {
+		r := t.hcall(nr, uintptr(a[0]), p, uintptr(a[2]))
+		if r <= 0 || !task {
+			return r
+		}
+		b, ok := t.out(a[1], uint64(r))
+		if !ok {
+			return efault
+		}
+		// A batch of nothing but guestrun's threads: read on.
+		if n := t.keepGuestTasks(b, nr == unix.SYS_GETDENTS64); n > 0 {
+			return int64(n)
+		}
+	}
+}
+
+// isTaskDir reports whether fd is guestrun's /proc/PID/task directory.
+func isTaskDir(fd int) bool {
+	var buf [64]byte
+	n, err := unix.Readlink("/proc/self/fd/"+strconv.Itoa(fd), buf[:])
+	return err == nil && string(buf[:n]) == "/proc/"+strconv.Itoa(unix.Getpid())+"/task"
+}
+
+// keepGuestTasks compacts a getdents buffer to the entries of guest threads
+// (and . and ..) and returns its new length. struct linux_dirent64 has the
+// name at 19, struct linux_dirent at 18; both have d_reclen at 16.
+func (t *Task) keepGuestTasks(b []byte, dirent64 bool) int {
+	nameAt := 18
+	if dirent64 {
+		nameAt = 19
+	}
+	out := 0
+	for off := 0; off+nameAt <= len(b); {
+		rl := int(binary.LittleEndian.Uint16(b[off+16:]))
+		if rl == 0 || off+rl > len(b) {
+			break
+		}
+		name := b[off+nameAt : off+rl]
+		if i := bytes.IndexByte(name, 0); i >= 0 {
+			name = name[:i]
+		}
+		if len(name) == 0 || name[0] == '.' || t.isGuestTid(string(name)) {
+			copy(b[out:], b[off:off+rl])
+			out += rl
+		}
+		off += rl
+	}
+	return out
 }
 
 // exePath is what /proc/self/exe links to: the guest program, absolute, with
@@ -112,7 +190,8 @@ func (t *Task) openProc(f procFile, flags, mode uint64) int64 {
 		// The host's mem file has guestrun's addresses, and would let the
 		// guest reach guestrun's own memory. The guest memory memfd has the
 		// guest's addresses as offsets: a new open of it is the guest's
-		// mem file (unmapped ranges read as zeros instead of EIO).
+		// mem file, whose reads and writes file.go carries out.
+		memFileOpened.Store(true)
 		p := cstring("/proc/self/fd/" + strconv.Itoa(t.P.Mem.FD()))
 		r := t.hcall6(unix.SYS_OPENAT, atFDCWD, uintptr(unsafe.Pointer(p)), uintptr(flags&(unix.O_ACCMODE|unix.O_CLOEXEC)), 0, 0, 0)
 		runtime.KeepAlive(p)
@@ -128,7 +207,7 @@ func (t *Task) openProc(f procFile, flags, mode uint64) int64 {
 		return -int64(unix.EACCES)
 	}
 	var content []byte
-	switch f {
+	switch f.kind() {
 	case procMaps:
 		content = formatMaps(t.P.Mem.VMAs())
 	case procAuxv:
@@ -141,10 +220,10 @@ func (t *Task) openProc(f procFile, flags, mode uint64) int64 {
 		}
 	case procStat, procStatus:
 		var err error
-		if f == procStat {
-			content, err = t.procStat()
+		if f.kind() == procStat {
+			content, err = t.procStat(f.tid())
 		} else {
-			content, err = t.procStatus()
+			content, err = t.procStatus(f.tid())
 		}
 		if err != nil {
 			return errno(err)

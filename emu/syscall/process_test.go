@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -89,11 +90,78 @@ func TestExecCommand(t *testing.T) {
 	launch = Launch{Argv0: "guestrun", Strace: true, Debug: dbg.Exec | dbg.Strace, LogFD: 1001, Sysroot: "/sys root"}
 	tt.P.Sig.SetAction(int(unix.SIGINT), &signal.Action{Handler: signal.IGN})
 	tt.Sig.SetBlocked(signal.Bit(int(unix.SIGHUP)))
-	got := tt.execCommand(execTarget{load: "/bin/prog", execfn: "/dev/fd/3/prog", fd: -1}, []string{"", "a", "--", "-b"})
+	got, undo := tt.execCommand(execTarget{load: "/bin/prog", execfn: "/dev/fd/3/prog", fd: -1}, []string{"", "a", "--", "-b"})
+	undo()
 	want := []string{"guestrun", "--exec", "-strace", "--log-mask=6", "--log-fd=1001", "-L", "/sys root",
 		"--sig-ignore=2", "--sig-mask=1", "--execfn=/dev/fd/3/prog", "-0", "", "--", "/bin/prog", "a", "--", "-b"}
 	if !slices.Equal(got, want) {
 		t.Errorf("command line\n got %q\nwant %q", got, want)
+	}
+}
+
+// TestExecPending checks that the signals pending at execve, blocked ones
+// with their siginfo, reach the new guest in the same queues.
+func TestExecPending(t *testing.T) {
+	tt := newTestTask(t)
+	usr1, usr2, rt := int(unix.SIGUSR1), int(unix.SIGUSR2), signal.SigRTMin+8
+	tt.Sig.SetBlocked(signal.Bit(usr1) | signal.Bit(usr2) | signal.Bit(rt))
+	send := func(thread bool, sig int, value uint64) {
+		in := signal.KillInfo(sig, signal.SIQueue, 1234, 5)
+		in.Fields[1] = value
+		to := tt.Sig
+		if !thread {
+			to = nil
+		}
+		if err := tt.P.Sig.Send(to, in); err != nil {
+			t.Fatal(err)
+		}
+	}
+	send(true, usr1, 1)
+	send(false, rt, 2)
+	send(false, rt, 3)
+	send(false, usr2, 4)
+	send(true, rt, 5)
+	wantOwn, wantShared := tt.Sig.PendingQueues()
+
+	cmd, undo := tt.execCommand(execTarget{load: "/bin/prog", fd: -1}, []string{"prog"})
+	fd := -1
+	for _, a := range cmd {
+		if v, ok := strings.CutPrefix(a, "--sig-pending="); ok {
+			fd, _ = strconv.Atoi(v)
+		}
+	}
+	if fd < 0 {
+		undo()
+		t.Fatalf("no --sig-pending in %q", cmd)
+	}
+	// The fd must survive the host execve.
+	if fl, err := unix.FcntlInt(uintptr(fd), unix.F_GETFD, 0); err != nil || fl&unix.FD_CLOEXEC != 0 {
+		t.Errorf("pending signals fd %d: flags %#x, %v", fd, fl, err)
+	}
+	dup, err := unix.Dup(fd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	undo()
+	ps, err := ReadPendingSignals(dup)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	nt := newTestTask(t)
+	nt.ApplyExecState(ExecState{Mask: tt.Sig.Blocked(), Pending: ps})
+	own, shared := nt.Sig.PendingQueues()
+	if !slices.Equal(own, wantOwn) || !slices.Equal(shared, wantShared) {
+		t.Errorf("pending after exec:\n thread %v\nprocess %v\nwant\n thread %v\nprocess %v", own, shared, wantOwn, wantShared)
+	}
+	if len(own) != 2 || len(shared) != 3 {
+		t.Errorf("queues of %d and %d signals, want 2 and 3", len(own), len(shared))
+	}
+
+	cmd, undo = newTestTask(t).execCommand(execTarget{load: "/bin/prog", fd: -1}, []string{"prog"})
+	undo()
+	if slices.ContainsFunc(cmd, func(a string) bool { return strings.HasPrefix(a, "--sig-pending") }) {
+		t.Errorf("--sig-pending without pending signals: %q", cmd)
 	}
 }
 
@@ -242,8 +310,8 @@ func TestSnapshotCodec(t *testing.T) {
 		n    int
 		name string
 	}{
-		{snapshot{}, 17, "snapshot"}, {Launch{}, 6, "Launch"}, {mem.Forked{}, 4, "mem.Forked"},
-		{mem.ForkVMA{}, 15, "mem.ForkVMA"}, {loader.Image{}, 9, "loader.Image"},
+		{snapshot{}, 18, "snapshot"}, {Launch{}, 6, "Launch"}, {mem.Forked{}, 4, "mem.Forked"},
+		{mem.ForkVMA{}, 18, "mem.ForkVMA"}, {loader.Image{}, 9, "loader.Image"},
 		{signal.Action{}, 4, "signal.Action"}, {signal.AltStack{}, 3, "signal.AltStack"},
 	} {
 		if n := reflect.TypeOf(c.v).NumField(); n != c.n {
@@ -253,12 +321,13 @@ func TestSnapshotCodec(t *testing.T) {
 	s := &snapshot{
 		Launch: Launch{Argv0: "g", Sysroot: "/s", Strace: true, Stats: true, Debug: dbg.Exec, LogFD: 1001},
 		Mem: mem.Forked{FD: 1003, BrkStart: 1, Brk: 2, VMAs: []mem.ForkVMA{{Start: 1, End: 2, Prot: 3, Flags: 4,
-			Offset: 5, Name: "n", Dev: 6, Inode: 7, HostShared: true, WipeOnFork: true, Src: 8, FD: 9, Reopen: true, SrcOff: 10, SrcSize: 11}}},
+			Offset: 5, Name: "n", Dev: 6, Inode: 7, HostShared: true, WipeOnFork: true, Src: 8, FD: 9, Reopen: true, SrcOff: 10, SrcSize: 11,
+			Shm: true, Shmid: 12, ShmFlg: 13}}},
 		Image: loader.Image{Path: "p", ExecFn: "e", Argv: []string{"a", ""}, Entry: 1, ProgEntry: 2, SP: 3,
 			Interp: "i", Auxv: []uint64{4, 5}, StackLo: 6},
 		Comm: "comm", RIP: 7, Flags: 8, FSBase: 9, GSBase: 10,
 		Mask: 11, Alt: signal.AltStack{SP: 12, Size: 13, Flags: 14}, ChildSetTid: 15, ClearChildTid: 16,
-		Cloexec: []int32{3, 1000}, VforkFD: -1,
+		Cloexec: []int32{3, 1000}, VforkFD: -1, ExecFlagFD: 1004,
 	}
 	s.Regs[15] = 17
 	s.FX[511] = 18

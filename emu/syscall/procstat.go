@@ -16,9 +16,31 @@ import (
 // size, the program's code, data, brk, stack, argument and environment
 // addresses, and the signal masks.
 
-// procStat renders /proc/self/stat.
-func (t *Task) procStat() ([]byte, error) {
-	raw, err := os.ReadFile("/proc/self/stat")
+// procTarget returns the host file of /proc/self/NAME, or of the task
+// directory of thread tid, and the guest thread the file describes: the
+// main thread for the process's files, as in Linux.
+func (t *Task) procTarget(name string, tid int) (string, *Task) {
+	path := "/proc/self/" + name
+	var target *Task
+	if tid != 0 {
+		path = "/proc/self/task/" + strconv.Itoa(tid) + "/" + name
+		target = t.P.thread(tid)
+	}
+	if target == nil {
+		t.P.mu.Lock()
+		target = t.P.leader
+		t.P.mu.Unlock()
+	}
+	if target == nil {
+		target = t
+	}
+	return path, target
+}
+
+// procStat renders /proc/self/stat, or a thread's stat for tid != 0.
+func (t *Task) procStat(tid int) ([]byte, error) {
+	path, target := t.procTarget("stat", tid)
+	raw, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
@@ -35,7 +57,7 @@ func (t *Task) procStat() ([]byte, error) {
 		}
 	}
 	f := t.memFigures()
-	sig := t.sigMasks()
+	sig := target.sigMasks()
 	// The kernel shows only the first 31 signals here.
 	const low = 0x7fffffff
 	set(20, uint64(t.threadCount()))
@@ -59,13 +81,14 @@ func (t *Task) procStat() ([]byte, error) {
 	return append(out, '\n'), nil
 }
 
-// procStatus renders /proc/self/status.
-func (t *Task) procStatus() ([]byte, error) {
-	raw, err := os.ReadFile("/proc/self/status")
+// procStatus renders /proc/self/status, or a thread's status for tid != 0.
+func (t *Task) procStatus(tid int) ([]byte, error) {
+	path, target := t.procTarget("status", tid)
+	raw, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
-	sig := t.sigMasks()
+	sig := target.sigMasks()
 	vm := t.vsize() / 1024
 	var out []byte
 	for _, line := range bytes.SplitAfter(raw, []byte("\n")) {
@@ -75,8 +98,10 @@ func (t *Task) procStatus() ([]byte, error) {
 			line = fmt.Appendf(nil, "Threads:\t%d\n", t.threadCount())
 		case "VmPeak", "VmSize":
 			line = fmt.Appendf(nil, "%s:\t%8d kB\n", name, vm)
-		case "SigPnd", "ShdPnd":
-			line = fmt.Appendf(nil, "%s:\t%016x\n", name, uint64(sig.pending))
+		case "SigPnd":
+			line = fmt.Appendf(nil, "SigPnd:\t%016x\n", uint64(sig.pending))
+		case "ShdPnd":
+			line = fmt.Appendf(nil, "ShdPnd:\t%016x\n", uint64(sig.shared))
 		case "SigBlk":
 			line = fmt.Appendf(nil, "SigBlk:\t%016x\n", uint64(sig.blocked))
 		case "SigIgn":
@@ -104,12 +129,14 @@ func (t *Task) vsize() uint64 {
 	return n
 }
 
+// sigMasks are the signal sets /proc shows for a thread: its own pending
+// signals, the process's, its mask, and the dispositions.
 type sigMasks struct {
-	pending, blocked, ignored, caught signal.Set
+	pending, shared, blocked, ignored, caught signal.Set
 }
 
 func (t *Task) sigMasks() sigMasks {
-	m := sigMasks{pending: t.Sig.Pending(), blocked: t.Sig.Blocked()}
+	m := sigMasks{pending: t.Sig.Private(), shared: t.P.Sig.Shared(), blocked: t.Sig.Blocked()}
 	for sig := 1; sig <= signal.NSig; sig++ {
 		switch t.P.Sig.Action(sig).Handler {
 		case signal.DFL:

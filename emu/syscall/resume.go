@@ -34,6 +34,12 @@ func (sn *Snapshot) Resume(log *dbg.Log) (*Task, error) {
 			addReserved(fd)
 		}
 	}
+	if s.ExecFlagFD >= 0 {
+		if p, err := unix.MmapPtr(s.ExecFlagFD, 0, nil, mem.PageSize, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_SHARED); err == nil {
+			execFlag = (*uint32)(p)
+		}
+		unix.Close(s.ExecFlagFD)
+	}
 	unix.FcntlInt(uintptr(s.Mem.FD), unix.F_SETFD, unix.FD_CLOEXEC)
 	m, err := mem.Restore(&s.Mem, reservedFloor())
 	if err != nil {

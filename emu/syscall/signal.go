@@ -8,7 +8,6 @@ import (
 	"golang.org/x/sys/unix"
 
 	"guestrun/emu/cpu"
-	"guestrun/emu/dbg"
 	"guestrun/emu/signal"
 )
 
@@ -224,7 +223,7 @@ func sysKill(t *Task, a *Args) int64 {
 	if !ok {
 		return -int64(unix.EINVAL)
 	}
-	self := unix.Getpid()
+	self := t.P.Pid
 	if pid != self && (pid <= 0 || t.P.thread(pid) == nil) {
 		r := t.hraw(unix.SYS_KILL, uintptr(pid), uintptr(sig), 0)
 		// A process group or every process: guestrun may be among
@@ -258,7 +257,7 @@ func sysTgkill(t *Task, a *Args) int64 {
 
 // tkill sends a thread-directed signal; tgid 0 means any thread group.
 func (t *Task) tkill(tgid, tid int, sigv uint64) int64 {
-	self := unix.Getpid()
+	self := t.P.Pid
 	target := t.P.thread(tid)
 	if target == nil || tgid != 0 && tgid != self {
 		if tgid == self {
@@ -300,7 +299,7 @@ func sysRtSigqueueinfo(t *Task, a *Args) int64 {
 	if e != 0 {
 		return e
 	}
-	if pid != unix.Getpid() && (pid <= 0 || t.P.thread(pid) == nil) {
+	if pid != t.P.Pid && (pid <= 0 || t.P.thread(pid) == nil) {
 		var b [signal.InfoSize]byte
 		info.Put(b[:])
 		return t.hraw(unix.SYS_RT_SIGQUEUEINFO, uintptr(pid), uintptr(sig), uintptr(unsafe.Pointer(&b)))
@@ -327,8 +326,8 @@ func sysRtTgsigqueueinfo(t *Task, a *Args) int64 {
 		return e
 	}
 	target := t.P.thread(tid)
-	if tgid != unix.Getpid() || target == nil {
-		if tgid == unix.Getpid() {
+	if tgid != t.P.Pid || target == nil {
+		if tgid == t.P.Pid {
 			return -int64(unix.ESRCH)
 		}
 		var b [signal.InfoSize]byte
@@ -357,8 +356,11 @@ func sysRestartSyscall(t *Task, a *Args) int64 {
 
 // Interval timers are the host's, which keeps them across execve as Linux
 // does; their signals reach the guest through package signal's host
-// handler, with the kernel's siginfo. ITIMER_PROF's SIGPROF is the Go
-// runtime's own and never reaches the guest.
+// handler, with the kernel's siginfo. ITIMER_PROF's SIGPROF belongs to the
+// Go runtime's profiler on the host, so ITIMER_PROF is a host POSIX timer on
+// the process's CPU-time clock whose stand-in signal package signal turns
+// into the kernel's SIGPROF. The process's CPU time is guestrun's, which
+// runs the guest.
 const (
 	itimerReal    = 0
 	itimerVirtual = 1
@@ -366,22 +368,16 @@ const (
 	itimervalSize = 32
 )
 
-// catchTimer makes sure the host signal of timer which reaches the guest.
-func (t *Task) catchTimer(which int) {
-	if which == itimerProf {
-		t.P.Log.Once(dbg.Unimp, "itimer_prof", "unimp: ITIMER_PROF never delivers SIGPROF to the guest")
-		return
-	}
-	signal.CatchHost(t.P.Sig)
-}
-
 func sysAlarm(t *Task, a *Args) int64 {
-	t.catchTimer(itimerReal)
+	signal.CatchHost(t.P.Sig)
 	return t.hraw(unix.SYS_ALARM, uintptr(uint32(a[0])), 0, 0)
 }
 
 func sysSetitimer(t *Task, a *Args) int64 {
 	which := int(int32(a[0]))
+	if which == itimerProf {
+		return t.setProfTimer(a[1], a[2])
+	}
 	nv, ok := t.ptr(a[1], itimervalSize, unix.PROT_READ)
 	if !ok {
 		return efault
@@ -390,14 +386,88 @@ func sysSetitimer(t *Task, a *Args) int64 {
 	if !ok {
 		return efault
 	}
-	t.catchTimer(which)
+	signal.CatchHost(t.P.Sig)
 	return t.hraw(unix.SYS_SETITIMER, uintptr(which), uintptr(nv), uintptr(ov))
 }
 
 func sysGetitimer(t *Task, a *Args) int64 {
+	if int32(a[0]) == itimerProf {
+		var cur [itimerspecSize]byte
+		if id, ok := t.P.Sig.HasProfTimer(); ok {
+			if r := t.hraw(unix.SYS_TIMER_GETTIME, uintptr(id), uintptr(unsafe.Pointer(&cur)), 0); r < 0 {
+				return r
+			}
+		}
+		if !t.copyOut(a[1], specToItimerval(cur)) {
+			return efault
+		}
+		return 0
+	}
 	cur, ok := t.ptr(a[1], itimervalSize, unix.PROT_WRITE)
 	if !ok {
 		return efault
 	}
 	return t.hraw(unix.SYS_GETITIMER, uintptr(int32(a[0])), uintptr(cur), 0)
+}
+
+// setProfTimer is setitimer(ITIMER_PROF). A NULL new value disarms, as
+// Linux still allows.
+func (t *Task) setProfTimer(nv, ov uint64) int64 {
+	var val [itimervalSize]byte
+	if nv != 0 && !t.copyIn(nv, val[:]) {
+		return efault
+	}
+	le := binary.LittleEndian
+	var spec [itimerspecSize]byte
+	for i := 0; i < 32; i += 16 {
+		sec, usec := int64(le.Uint64(val[i:])), int64(le.Uint64(val[i+8:]))
+		if sec < 0 || uint64(usec) >= 1e6 {
+			return -int64(unix.EINVAL)
+		}
+		le.PutUint64(spec[i:], uint64(sec))
+		le.PutUint64(spec[i+8:], uint64(usec*1000))
+	}
+	var old [itimerspecSize]byte
+	id, exists := t.P.Sig.HasProfTimer()
+	if !exists && spec != [itimerspecSize]byte{} {
+		signal.CatchHost(t.P.Sig)
+		var err error
+		if id, err = t.P.Sig.ProfTimer(t.newProfTimer); err != nil {
+			return errno(err)
+		}
+		exists = true
+	}
+	if exists {
+		if r := t.hraw6(unix.SYS_TIMER_SETTIME, uintptr(id), 0, uintptr(unsafe.Pointer(&spec)), uintptr(unsafe.Pointer(&old)), 0, 0); r < 0 {
+			return r
+		}
+	}
+	if !t.copyOut(ov, specToItimerval(old)) {
+		return efault
+	}
+	return 0
+}
+
+// newProfTimer creates ITIMER_PROF's host timer.
+func (t *Task) newProfTimer() (int32, error) {
+	var sev [sigeventSize]byte
+	binary.LittleEndian.PutUint32(sev[8:], uint32(signal.HostTimerSignal(int(unix.SIGPROF))))
+	binary.LittleEndian.PutUint32(sev[12:], sigevSignal)
+	var id int32
+	if r := t.hraw(unix.SYS_TIMER_CREATE, unix.CLOCK_PROCESS_CPUTIME_ID, uintptr(unsafe.Pointer(&sev)), uintptr(unsafe.Pointer(&id))); r < 0 {
+		return 0, unix.Errno(-r)
+	}
+	return id, nil
+}
+
+// specToItimerval converts a struct itimerspec to a struct itimerval,
+// truncating to microseconds as Linux does.
+func specToItimerval(spec [itimerspecSize]byte) []byte {
+	le := binary.LittleEndian
+	v := make([]byte, itimervalSize)
+	for i := 0; i < 32; i += 16 {
+		le.PutUint64(v[i:], le.Uint64(spec[i:]))
+		le.PutUint64(v[i+8:], le.Uint64(spec[i+8:])/1000)
+	}
+	return v
 }

@@ -41,7 +41,8 @@ func sigTestTask(t *testing.T) *Task {
 			t.Fatal(err)
 		}
 	}
-	p := &Process{Mem: m, Code: cpu.NewCodeCache(m), Sig: signal.NewProcess(), threads: map[int]*Task{}}
+	p := &Process{Mem: m, Code: cpu.NewCodeCache(m), Sig: signal.NewProcess(), threads: map[int]*Task{},
+		Pid: unix.Getpid(), sharedFiles: true}
 	c := cpu.New(m, p.Code)
 	task := &Task{P: p, CPU: c, Tid: unix.Gettid(), Sig: p.Sig.NewThread(c.Interrupt)}
 	p.threads[task.Tid] = task

@@ -38,11 +38,15 @@ type snapshot struct {
 
 	Cloexec []int32 // guest fds that are close-on-exec
 	VforkFD int     // CLONE_VFORK: the pipe the parent reads EOF from at exec or exit, or -1
+	// ExecFlagFD is, for a child whose exit signal is not SIGCHLD, a
+	// memfd whose first word the child sets when it execs (execFlag), or
+	// -1.
+	ExecFlagFD int
 }
 
 // snapMagic starts a snapshot; it changes with the layout, so that a
 // guestrun never reads another version's snapshot.
-const snapMagic = "guestrun-fork-2\n"
+const snapMagic = "guestrun-fork-3\n"
 
 // snapCodec reads or writes the fields of a snapshot in order: u64 little
 // endian, strings and slices prefixed by their length.
@@ -177,6 +181,9 @@ func (c *snapCodec) snapshot(s *snapshot) {
 		c.bool(&v.Reopen)
 		c.u64(&v.SrcOff)
 		c.u64(&v.SrcSize)
+		c.bool(&v.Shm)
+		c.int(&v.Shmid)
+		c.int(&v.ShmFlg)
 	}
 
 	im := &s.Image
@@ -230,6 +237,7 @@ func (c *snapCodec) snapshot(s *snapshot) {
 		s.Cloexec[i] = int32(v)
 	}
 	c.int(&s.VforkFD)
+	c.int(&s.ExecFlagFD)
 }
 
 // writeSnapshot encodes s into a close-on-exec memfd among guestrun's fds.

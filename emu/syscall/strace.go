@@ -134,9 +134,25 @@ func (s *Strace) decode(t *Task, nr uint64, e *Entry, a *Args, ret int64, out bo
 		if k.isOut() != out {
 			continue
 		}
+		if k == ArgInt && longArg(nr, i) {
+			parts[i] = strconv.FormatInt(int64(a[i]), 10)
+			continue
+		}
 		parts[i] = safeFormat(t, k, a, i, ret)
 	}
 	return parts
+}
+
+// longArg tells the ArgInt arguments that are 64-bit (off_t, loff_t); the
+// others are C ints, of which the kernel reads the low 32 bits only.
+func longArg(nr uint64, i int) bool {
+	switch nr {
+	case unix.SYS_LSEEK:
+		return i == 1
+	case unix.SYS_PREAD64, unix.SYS_PWRITE64:
+		return i == 3
+	}
+	return false
 }
 
 func safeFormat(t *Task, k ArgKind, a *Args, i int, ret int64) (s string) {
@@ -169,7 +185,7 @@ func formatArg(t *Task, k ArgKind, a *Args, i int, ret int64) string {
 	param := int(k >> 8)
 	switch k & 0xff {
 	case ArgInt:
-		return strconv.FormatInt(int64(v), 10)
+		return strconv.FormatInt(int64(int32(v)), 10)
 	case ArgUint:
 		return strconv.FormatUint(v, 10)
 	case ArgHex, ArgFlags:

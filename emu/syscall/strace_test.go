@@ -188,3 +188,29 @@ func TestStraceFlags(t *testing.T) {
 		}
 	}
 }
+
+// TestStraceIntArgs checks that C int arguments show as signed 32-bit
+// numbers whatever the upper half of the register holds, as strace shows
+// them, and that 64-bit offsets keep their width.
+func TestStraceIntArgs(t *testing.T) {
+	tr := newTraced(t)
+	check := func(got, want string) {
+		t.Helper()
+		if g := spaces.ReplaceAllString(got, " ="); g != want {
+			t.Errorf("got  %s\nwant %s", got, want)
+		}
+	}
+	check(tr.trace(unix.SYS_EPOLL_CREATE, 0xffffffff), `epoll_create(-1) = -1 EINVAL (Invalid argument)`)
+	check(tr.trace(unix.SYS_EPOLL_CREATE, ^uint64(0)), `epoll_create(-1) = -1 EINVAL (Invalid argument)`)
+	check(tr.trace(unix.SYS_READLINK, tr.str("/nonexistent"), tr.alloc(16), 0xffffffff),
+		`readlink("/nonexistent", 0x`+strconv.FormatUint(tr.next-16, 16)+`, -1) = -1 EINVAL (Invalid argument)`)
+	check(tr.trace(unix.SYS_KILL, 0x100000000|uint64(os.Getpid()), 0), `kill(`+strconv.Itoa(os.Getpid())+`, 0) = 0`)
+
+	file := filepath.Join(t.TempDir(), "f")
+	fd := tr.ok(unix.SYS_OPENAT, at, tr.str(file), unix.O_RDWR|unix.O_CREAT, 0o600)
+	defer closeFD(t, fd)
+	f := strconv.Itoa(int(fd))
+	check(tr.trace(unix.SYS_LSEEK, uint64(fd), ^uint64(0), 0), `lseek(`+f+`, -1, SEEK_SET) = -1 EINVAL (Invalid argument)`)
+	check(tr.trace(unix.SYS_LSEEK, uint64(fd), 0xffffffff, 0), `lseek(`+f+`, 4294967295, SEEK_SET) = 4294967295`)
+	check(tr.trace(unix.SYS_PREAD64, uint64(fd), tr.alloc(8), 8, 1<<33), `pread64(`+f+`, "", 8, 8589934592) = 0`)
+}

@@ -83,50 +83,15 @@ func sysGetrandom(t *Task, a *Args) int64 {
 	return t.hcall(unix.SYS_GETRANDOM, p, uintptr(n), uintptr(flags))
 }
 
-// Address-space limits are the guest's alone: set on the host they would
-// bind guestrun, whose window is far larger than any guest's memory. They
-// are kept here, starting from the host's values. Every other limit is the
-// host process's own, which is the guest's.
-var (
-	limMu    sync.Mutex
-	limSaved map[int]unix.Rlimit // RLIMIT_AS and RLIMIT_DATA once changed
-)
-
-func emulatedLimit(res int) bool { return res == unix.RLIMIT_AS || res == unix.RLIMIT_DATA }
-
-// prlimit implements prlimit64 for this process with limits in Go memory.
+// prlimit implements prlimit64 for the guest: its own emulated limits
+// (rlimit.go) here, every other limit on the host.
 func (t *Task) prlimit(pid, res int, newLim, oldLim *unix.Rlimit) int64 {
 	self := pid == 0 || int64(pid) == t.hraw(unix.SYS_GETPID, 0, 0, 0)
-	if !self || !emulatedLimit(res) {
+	if !self || !emulated(res) {
 		return t.hraw6(unix.SYS_PRLIMIT64, uintptr(pid), uintptr(res),
 			uintptr(unsafe.Pointer(newLim)), uintptr(unsafe.Pointer(oldLim)), 0, 0)
 	}
-	limMu.Lock()
-	defer limMu.Unlock()
-	cur, ok := limSaved[res]
-	if !ok {
-		if r := t.hraw6(unix.SYS_PRLIMIT64, 0, uintptr(res), 0, uintptr(unsafe.Pointer(&cur)), 0, 0); r < 0 {
-			return r
-		}
-	}
-	if newLim != nil {
-		if newLim.Cur > newLim.Max {
-			return -int64(unix.EINVAL)
-		}
-		if newLim.Max > cur.Max && unix.Geteuid() != 0 {
-			return -int64(unix.EPERM)
-		}
-	}
-	if oldLim != nil {
-		*oldLim = cur
-	}
-	if newLim != nil {
-		if limSaved == nil {
-			limSaved = map[int]unix.Rlimit{}
-		}
-		limSaved[res] = *newLim
-	}
-	return 0
+	return errno(swapLimit(res, newLim, oldLim))
 }
 
 func (t *Task) readRlimit(addr uint64) (*unix.Rlimit, bool) {

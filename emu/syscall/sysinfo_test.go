@@ -70,40 +70,98 @@ func TestSysinfoSyscalls(t *testing.T) {
 func TestSysinfoRlimits(t *testing.T) {
 	mt := newMemTask(t)
 	p := uint64(mtScratch)
+	saved := GuestLimits()
+	t.Cleanup(func() { SetGuestLimits(saved) })
 	var host unix.Rlimit
-	unix.Getrlimit(unix.RLIMIT_NOFILE, &host)
 	mt.must(unix.SYS_GETRLIMIT, unix.RLIMIT_NOFILE, p)
-	if mt.u64(p) != host.Cur || mt.u64(p+8) != host.Max {
-		t.Errorf("RLIMIT_NOFILE %d/%d, host %d/%d", mt.u64(p), mt.u64(p+8), host.Cur, host.Max)
+	if want := saved.NOFILE; mt.u64(p) != want.Cur || mt.u64(p+8) != want.Max {
+		t.Errorf("RLIMIT_NOFILE %d/%d, want %d/%d", mt.u64(p), mt.u64(p+8), want.Cur, want.Max)
 	}
-	mt.must(unix.SYS_PRLIMIT64, 0, unix.RLIMIT_STACK, 0, p)
-	unix.Getrlimit(unix.RLIMIT_STACK, &host)
+	mt.must(unix.SYS_PRLIMIT64, 0, unix.RLIMIT_CORE, 0, p)
+	unix.Getrlimit(unix.RLIMIT_CORE, &host)
 	if mt.u64(p) != host.Cur {
-		t.Errorf("RLIMIT_STACK %d, host %d", mt.u64(p), host.Cur)
+		t.Errorf("RLIMIT_CORE %d, host %d", mt.u64(p), host.Cur)
 	}
 	mt.fail(unix.EINVAL, unix.SYS_GETRLIMIT, 99, p)
 	mt.fail(unix.EFAULT, unix.SYS_GETRLIMIT, unix.RLIMIT_NOFILE, mtRO)
 
-	// RLIMIT_AS is the guest's own: lowering it leaves guestrun's alone.
-	unix.Getrlimit(unix.RLIMIT_AS, &host)
-	t.Cleanup(func() {
-		limMu.Lock()
-		delete(limSaved, unix.RLIMIT_AS)
-		limMu.Unlock()
-	})
-	mt.putU64(p, 1<<30)
-	mt.putU64(p+8, host.Max)
-	mt.must(unix.SYS_SETRLIMIT, unix.RLIMIT_AS, p)
-	mt.must(unix.SYS_PRLIMIT64, 0, unix.RLIMIT_AS, 0, p+16)
-	if mt.u64(p+16) != 1<<30 {
-		t.Errorf("RLIMIT_AS after setrlimit: %d", mt.u64(p+16))
-	}
-	var now unix.Rlimit
-	unix.Getrlimit(unix.RLIMIT_AS, &now)
-	if now != host {
-		t.Errorf("host RLIMIT_AS changed to %+v", now)
+	// The emulated limits are the guest's own: lowering them leaves
+	// guestrun's alone.
+	for _, res := range []int{unix.RLIMIT_AS, unix.RLIMIT_DATA, unix.RLIMIT_NPROC, unix.RLIMIT_STACK, unix.RLIMIT_NOFILE} {
+		unix.Getrlimit(res, &host)
+		low := min(saved.at(res).Max, 100)
+		mt.putU64(p, low)
+		mt.putU64(p+8, saved.at(res).Max)
+		mt.must(unix.SYS_SETRLIMIT, uint64(res), p)
+		mt.must(unix.SYS_PRLIMIT64, 0, uint64(res), 0, p+16)
+		if mt.u64(p+16) != low {
+			t.Errorf("limit %d after setrlimit: %d", res, mt.u64(p+16))
+		}
+		var now unix.Rlimit
+		unix.Getrlimit(res, &now)
+		if now != host {
+			t.Errorf("host limit %d changed from %+v to %+v", res, host, now)
+		}
 	}
 	mt.putU64(p, 2<<30)
 	mt.putU64(p+8, 1<<30)
 	mt.fail(unix.EINVAL, unix.SYS_SETRLIMIT, unix.RLIMIT_AS, p)
+}
+
+func TestLimitsString(t *testing.T) {
+	l := Limits{NOFILE: unix.Rlimit{Cur: 1024, Max: 4096}, NPROC: unix.Rlimit{Cur: 5, Max: 7},
+		AS: unix.Rlimit{Cur: 1 << 30, Max: unix.RLIM_INFINITY}, DATA: unix.Rlimit{Cur: 3, Max: 4},
+		STACK: unix.Rlimit{Cur: 8 << 20, Max: unix.RLIM_INFINITY}}
+	got, err := ParseLimits(l.String())
+	if err != nil || got != l {
+		t.Errorf("ParseLimits(%q) = %+v, %v", l.String(), got, err)
+	}
+	for _, bad := range []string{"", "nofile=1:2", "nofile=1,nproc=1:1,as=1:1,data=1:1,stack=1:1", "x=1:1"} {
+		if _, err := ParseLimits(bad); err == nil {
+			t.Errorf("ParseLimits(%q) succeeded", bad)
+		}
+	}
+}
+
+func TestNofileLimit(t *testing.T) {
+	mt := newMemTask(t)
+	saved := GuestLimits()
+	t.Cleanup(func() { SetGuestLimits(saved) })
+	// Find the lowest free fd and make it the limit: the next fd is EMFILE.
+	free, err := unix.Dup(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	unix.Close(free)
+	l := saved
+	l.NOFILE.Cur = uint64(free)
+	SetGuestLimits(l)
+	fn := func(*Task, *Args) int64 { return int64(mustDup()) }
+	if r := mt.fdLimitCall(unix.SYS_DUP, &Args{0}, fn); r != -int64(unix.EMFILE) {
+		t.Errorf("dup at the limit = %d, want EMFILE", r)
+	}
+	if _, err := unix.FcntlInt(uintptr(free), unix.F_GETFD, 0); err == nil {
+		t.Errorf("fd %d left open", free)
+	}
+	if r := mt.fdLimitCall(unix.SYS_DUP2, &Args{0, uint64(free)}, fn); r != fdBad {
+		t.Errorf("dup2 to the limit = %d, want EBADF", r)
+	}
+	if r := mt.fdLimitCall(unix.SYS_FCNTL, &Args{0, unix.F_DUPFD, uint64(free)}, fn); r != -int64(unix.EINVAL) {
+		t.Errorf("F_DUPFD from the limit = %d, want EINVAL", r)
+	}
+	l.NOFILE.Cur = uint64(free) + 1
+	SetGuestLimits(l)
+	r := mt.fdLimitCall(unix.SYS_DUP, &Args{0}, fn)
+	if r != int64(free) {
+		t.Errorf("dup below the limit = %d, want %d", r, free)
+	}
+	unix.Close(int(r))
+}
+
+func mustDup() int {
+	fd, err := unix.Dup(0)
+	if err != nil {
+		return -1
+	}
+	return fd
 }

@@ -169,6 +169,9 @@ func (t *Task) dispatch(nr uint64, a *Args) (ret int64) {
 					ret = -int64(unix.EFAULT)
 				}
 			}()
+			if fdMaking[nr] != 0 {
+				return t.fdLimitCall(nr, a, e.Fn) // the guest's RLIMIT_NOFILE
+			}
 			return e.Fn(t, a)
 		}
 	}

@@ -8,6 +8,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"guestrun/emu/clone"
 	"guestrun/emu/cpu"
 	"guestrun/emu/dbg"
 	"guestrun/emu/loader"
@@ -39,6 +40,14 @@ type Process struct {
 	// than the main one ends the process (the main thread's Run returns
 	// the status instead). Nil means os.Exit.
 	Exit func(status int)
+
+	// Pid is the guest process's pid: guestrun's, or for a CLONE_VM child
+	// its stub's.
+	Pid int
+	// sharedFiles is set when the process's fd table is guestrun's own,
+	// so that an fd of the guest is one of guestrun's: always but in a
+	// CLONE_VM child without CLONE_FILES.
+	sharedFiles bool
 
 	mu      sync.Mutex
 	threads map[int]*Task // live threads by tid
@@ -72,8 +81,13 @@ type Task struct {
 	done   chan struct{} // closed once the thread has exited
 	parked atomic.Bool   // stopped for good (park)
 
+	// stub is the kernel task that runs the host syscalls of a task of a
+	// CLONE_VM child (clonevm.go); nil for guestrun's own threads.
+	stub *clone.Stub
+
 	sigs sigState  // signal delivery and syscall restart (deliver.go)
 	intr intrState // interrupting host syscalls (interrupt.go)
+	args Args      // the syscall's arguments: on the stack they would escape
 }
 
 // NewProcess creates the process for a loaded image.
@@ -84,7 +98,10 @@ func NewProcess(m *mem.Mem, img *loader.Image, log *dbg.Log) *Process {
 		Log:     log,
 		Sig:     signal.NewProcess(),
 		Image:   img,
+		Pid:     unix.Getpid(),
 		threads: map[int]*Task{},
+
+		sharedFiles: true,
 	}
 }
 
@@ -147,6 +164,9 @@ func (t *Task) Run() int {
 		if t.P.dying.Load() && !t.group {
 			t.park()
 		}
+		if t.stub != nil && t.stub.Dead() && !t.exited {
+			t.stubGone()
+		}
 		if !t.exited {
 			t.deliverPending()
 		}
@@ -160,21 +180,22 @@ func (t *Task) Run() int {
 func (t *Task) syscall() {
 	c := t.CPU
 	nr := c.R[cpu.RAX]
-	a := Args{c.R[cpu.RDI], c.R[cpu.RSI], c.R[cpu.RDX], c.R[cpu.R10], c.R[cpu.R8], c.R[cpu.R9]}
+	a := &t.args
+	*a = Args{c.R[cpu.RDI], c.R[cpu.RSI], c.R[cpu.RDX], c.R[cpu.R10], c.R[cpu.R8], c.R[cpu.R9]}
 	if t.P.Strace != nil {
-		t.P.Strace.Enter(t, nr, &a)
+		t.P.Strace.Enter(t, nr, a)
 	}
 	// SYSCALL itself sets RCX and R11; rt_sigreturn may then replace them.
 	c.R[cpu.RCX] = c.RIP
 	c.R[cpu.R11] = c.Flags()
 	t.sigs.fromSyscall, t.sigs.nr = true, nr
-	ret := t.dispatch(nr, &a)
+	ret := t.dispatch(nr, a)
 	if ret == -int64(unix.EPIPE) || ret == -int64(unix.EFBIG) {
 		// The kernel may have sent the thread SIGPIPE or SIGXFSZ.
 		signal.DrainHost()
 	}
 	if t.P.Strace != nil {
-		t.P.Strace.Exit(t, nr, &a, ret)
+		t.P.Strace.Exit(t, nr, a, ret)
 	}
 	c.R[cpu.RAX] = uint64(ret)
 }

@@ -179,6 +179,9 @@ func (n *Task) startThread(parent *Task, a *CloneArgs, in *inherited, ready chan
 
 // finish ends a thread whose Run loop is over (see Run).
 func (t *Task) finish() int {
+	if t.stub != nil {
+		return t.finishStub()
+	}
 	p := t.P
 	if t.group {
 		p.endGroup(t)
@@ -268,6 +271,25 @@ func (p *Process) endGroup(t *Task) {
 			break
 		}
 	}
+	for _, o := range all {
+		o.exitRobust()
+	}
+}
+
+// execRobust processes the robust futex lists of t's process before t's
+// host execve, which ends the other threads without guestrun's exit path:
+// Linux processes theirs as they exit, then the caller's
+// (futex_exec_release), but by then a caller other than the main thread
+// has taken the main thread's tid, so none of its futexes match it.
+func (p *Process) execRobust(t *Task) {
+	p.mu.Lock()
+	all := make([]*Task, 0, len(p.threads))
+	for _, o := range p.threads {
+		if o != t || t.Tid == unix.Getpid() {
+			all = append(all, o)
+		}
+	}
+	p.mu.Unlock()
 	for _, o := range all {
 		o.exitRobust()
 	}

@@ -31,7 +31,6 @@ func TestCloneArgsChecks(t *testing.T) {
 		{"thread in a new pid namespace", threadFlags | unix.CLONE_NEWPID, 0, unix.EINVAL},
 		{"pidfd and parent tid in one word", unix.CLONE_PIDFD | unix.CLONE_PARENT_SETTID, 0x1000, unix.EINVAL},
 		{"pidfd detached", unix.CLONE_PIDFD | unix.CLONE_DETACHED, 0x1000, unix.EINVAL},
-		{"vm without thread", unix.CLONE_VM | uint64(unix.SIGCHLD), 0, unix.EINVAL},
 	} {
 		if r := tt.call(unix.SYS_CLONE, c.flags, 0, c.pidfd, 0, 0); r != -int64(c.e) {
 			t.Errorf("clone %s = %d, want %v", c.name, r, c.e)

@@ -6,7 +6,6 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"guestrun/emu/dbg"
 	"guestrun/emu/signal"
 )
 
@@ -14,15 +13,27 @@ import (
 // semantics are exact, guest tids are host tids for SIGEV_THREAD_ID, and
 // timer ids are the host's. Their signals reach the guest through package
 // signal's host handler, which routes a timer's signal to the thread or
-// process the guest asked for (recorded here by timer id).
+// process the guest asked for (recorded here by timer id). A signal the Go
+// runtime takes for itself (SIGPROF) travels as a stand-in host signal.
 
 func init() {
 	def(unix.SYS_TIMER_CREATE, "timer_create", sysTimerCreate, ArgClock, ArgPtr, ArgPtr)
 	def(unix.SYS_TIMER_SETTIME, "timer_settime",
-		pass(unix.SYS_TIMER_SETTIME, sVal, sVal, inN(itimerspecSize), outN(itimerspecSize)), ArgInt, ArgFlags, ArgPtr, ArgPtr)
-	def(unix.SYS_TIMER_GETTIME, "timer_gettime", pass(unix.SYS_TIMER_GETTIME, sVal, outN(itimerspecSize)), ArgInt, ArgPtr)
-	def(unix.SYS_TIMER_GETOVERRUN, "timer_getoverrun", pass(unix.SYS_TIMER_GETOVERRUN, sVal), ArgInt)
-	def(unix.SYS_TIMER_DELETE, "timer_delete", sysTimerDelete, ArgInt)
+		guestTimer(pass(unix.SYS_TIMER_SETTIME, sVal, sVal, inN(itimerspecSize), outN(itimerspecSize))), ArgInt, ArgFlags, ArgPtr, ArgPtr)
+	def(unix.SYS_TIMER_GETTIME, "timer_gettime", guestTimer(pass(unix.SYS_TIMER_GETTIME, sVal, outN(itimerspecSize))), ArgInt, ArgPtr)
+	def(unix.SYS_TIMER_GETOVERRUN, "timer_getoverrun", guestTimer(pass(unix.SYS_TIMER_GETOVERRUN, sVal)), ArgInt)
+	def(unix.SYS_TIMER_DELETE, "timer_delete", guestTimer(sysTimerDelete), ArgInt)
+}
+
+// guestTimer refuses the host timer that emulates ITIMER_PROF, which is not
+// one of the guest's timers.
+func guestTimer(h Handler) Handler {
+	return func(t *Task, a *Args) int64 {
+		if t.P.Sig.IsProfTimer(int32(a[0])) {
+			return -int64(unix.EINVAL)
+		}
+		return h(t, a)
+	}
 }
 
 const (
@@ -36,12 +47,12 @@ const (
 func sysTimerCreate(t *Task, a *Args) int64 {
 	var sev [sigeventSize]byte
 	var hsev uintptr
-	tid := 0
+	tid, sig := 0, int(unix.SIGALRM)
 	if a[1] != 0 {
 		if !t.copyIn(a[1], sev[:]) {
 			return efault
 		}
-		sig := int(int32(binary.LittleEndian.Uint32(sev[8:])))
+		sig = int(int32(binary.LittleEndian.Uint32(sev[8:])))
 		notify := int32(binary.LittleEndian.Uint32(sev[12:]))
 		if notify != sigevNone && !signal.Valid(sig) {
 			return -int64(unix.EINVAL)
@@ -49,8 +60,8 @@ func sysTimerCreate(t *Task, a *Args) int64 {
 		if notify&sigevThreadID != 0 {
 			tid = int(int32(binary.LittleEndian.Uint32(sev[16:])))
 		}
-		if notify != sigevNone && !signal.Routed(sig) {
-			t.P.Log.Once(dbg.Unimp, "timer-sig"+itoa(uint64(sig)), "unimp: timer signal %v is the Go runtime's and never reaches the guest", unix.Signal(sig))
+		if notify != sigevNone {
+			binary.LittleEndian.PutUint32(sev[8:], uint32(signal.HostTimerSignal(sig)))
 		}
 		hsev = uintptr(unsafe.Pointer(&sev))
 	}
@@ -62,7 +73,7 @@ func sysTimerCreate(t *Task, a *Args) int64 {
 		t.hraw(unix.SYS_TIMER_DELETE, uintptr(id), 0, 0)
 		return efault
 	}
-	t.P.Sig.SetTimer(id, tid)
+	t.P.Sig.SetTimer(id, tid, sig)
 	return 0
 }
 

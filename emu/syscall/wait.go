@@ -52,12 +52,23 @@ func sysWait4(t *Task, a *Args) int64 {
 	var status int32
 	var ru [rusageSize]byte
 	for {
-		r := t.hcall6(unix.SYS_WAIT4, uintptr(pid), uintptr(unsafe.Pointer(&status)), uintptr(opts),
-			uintptr(unsafe.Pointer(&ru)), 0, 0)
+		var r int64
+		if sortsClones(opts) {
+			which, id := wait4Target(pid)
+			r = t.waitChildren(which, id, opts, func(p int, o int32) int64 {
+				return t.hraw6(unix.SYS_WAIT4, uintptr(p), uintptr(unsafe.Pointer(&status)), uintptr(o),
+					uintptr(unsafe.Pointer(&ru)), 0, 0)
+			})
+		} else {
+			r = t.hcall6(unix.SYS_WAIT4, uintptr(pid), uintptr(unsafe.Pointer(&status)), uintptr(opts),
+				uintptr(unsafe.Pointer(&ru)), 0, 0)
+		}
 		if r > 0 && signal.Reaped(int(r), waitCode(unix.WaitStatus(status))) {
 			continue
 		}
 		if r > 0 {
+			forgetReaped(int(r), waitCode(unix.WaitStatus(status)), opts)
+			signal.AwaitExit(int(r), waitCode(unix.WaitStatus(status)))
 			if a[1] != 0 && !t.writeU32(a[1], uint32(status)) {
 				return efault
 			}
@@ -82,22 +93,48 @@ func sysWaitid(t *Task, a *Args) int64 {
 	var ru [rusageSize]byte
 	le := binary.LittleEndian
 	for {
-		r := t.hcall6(unix.SYS_WAITID, uintptr(which), uintptr(id), uintptr(unsafe.Pointer(&info)), uintptr(opts),
-			uintptr(unsafe.Pointer(&ru)), 0)
+		var r int64
+		target := int(id)
+		if which == unix.P_PIDFD {
+			target = pidfdPid(int(id))
+		}
+		if sortsClones(opts) && target >= 0 && which >= unix.P_ALL && which <= unix.P_PIDFD {
+			w := int(which)
+			if w == unix.P_PIDFD {
+				w = unix.P_PID
+			}
+			r = t.waitChildren(w, target, opts, func(p int, o int32) int64 {
+				r := t.hraw6(unix.SYS_WAITID, unix.P_PID, uintptr(p), uintptr(unsafe.Pointer(&info)), uintptr(o),
+					uintptr(unsafe.Pointer(&ru)), 0)
+				if r < 0 {
+					return r
+				}
+				si := signal.GetInfo(info[:])
+				return int64(si.Pid())
+			})
+			r = min(r, 0)
+		} else {
+			r = t.hcall6(unix.SYS_WAITID, uintptr(which), uintptr(id), uintptr(unsafe.Pointer(&info)), uintptr(opts),
+				uintptr(unsafe.Pointer(&ru)), 0)
+		}
 		if r < 0 {
 			return r
 		}
 		si := signal.GetInfo(info[:])
 		pid := si.Pid()
+		forgetReaped(pid, si.Code, opts)
 		if pid != 0 && signal.IsHidden(pid) {
 			if opts&unix.WNOWAIT != 0 {
 				// Consume the event the guest was only shown.
 				var ignore [signal.InfoSize]byte
-				unix.RawSyscall6(unix.SYS_WAITID, unix.P_PID, uintptr(pid), uintptr(unsafe.Pointer(&ignore)),
+				t.hraw6(unix.SYS_WAITID, unix.P_PID, uintptr(pid), uintptr(unsafe.Pointer(&ignore)),
 					uintptr(opts&^unix.WNOWAIT|unix.WNOHANG|unix.WALL), 0, 0)
 			}
 			signal.Reaped(pid, si.Code)
 			continue
+		}
+		if pid != 0 {
+			signal.AwaitExit(pid, si.Code)
 		}
 		// The kernel writes these fields only, and the rusage only for
 		// a child found.

@@ -56,6 +56,29 @@ var variants = map[string][]variant{
 		{"fork", []string{"fork", "20"}},
 		{"exec", []string{"exec", "10", "exit42"}},
 	},
+	// clone/: one ending per run of the matrix, so that each run is short.
+	"clone_matrix": {
+		{"exit", []string{"exit"}},
+		{"exec", []string{"exec"}},
+		{"kill", []string{"kill"}},
+		{"orphan", []string{"orphan"}},
+		{"thread", []string{"thread"}},
+		{"fork", []string{"fork"}},
+		{"clone3-exit", []string{"clone3-exit"}},
+		{"clone3-exec", []string{"clone3-exec"}},
+		{"clone3-kill", []string{"clone3-kill"}},
+		{"clone3-orphan", []string{"clone3-orphan"}},
+		{"clone3-thread", []string{"clone3-thread"}},
+		{"clone3-fork", []string{"clone3-fork"}},
+		{"errors", []string{"errors"}},
+	},
+	"spawn": {
+		{"vfork", []string{"vfork"}},
+		{"spawn", []string{"spawn"}},
+		{"parallel", []string{"parallel"}},
+	},
+	// The long soak is TestCloneSoak's; this is a short one.
+	"soak": {{"", []string{"300"}}},
 	// The benchmark programs take a size; keep them small here.
 	"bench_intloop": {{"", []string{"200000"}}},
 	"bench_qsort":   {{"", []string{"5000"}}},

@@ -1,0 +1,277 @@
+package syscall
+
+import (
+	"runtime"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+
+	"guestrun/emu/clone"
+	"guestrun/emu/cpu"
+	"guestrun/emu/dbg"
+	"guestrun/emu/signal"
+)
+
+// clone with CLONE_VM and without CLONE_THREAD, and vfork. The guest child
+// is a new guest process in this guestrun: it shares the memory (the same
+// mem.Mem and code cache), and a goroutine locked to an OS thread of its own
+// interprets it. Its kernel identity is a stub process (emu/clone): every
+// host syscall of the child runs there (Task.stub, hostcall.go), so its
+// pid, parent, fds, cwd, death signal and wait status are the kernel's.
+// Signals sent to the stub are caught there and routed here
+// (signal.AddStub). The guest's tid words (CLONE_PARENT_SETTID,
+// CLONE_CHILD_SETTID, CLONE_CHILD_CLEARTID) are written here, as the kernel
+// would: the stub's own CLEARTID word tells guestrun when it is gone.
+
+// cloneVMHost are the clone flags of a CLONE_VM child that the host carries
+// out for the stub as the guest gave them. CLONE_SIGHAND, CLONE_SETTLS and
+// CLONE_CLEAR_SIGHAND are emulated, CLONE_VFORK is guestrun's wait.
+const cloneVMHost = cloneFS | cloneFiles | cloneSysvsem | cloneIO | clonePtrace | cloneUntraced |
+	cloneNamespaces | clonePidfd | cloneIntoCgroup | cloneParent
+
+// sysVfork is clone(CLONE_VM|CLONE_VFORK|SIGCHLD).
+func sysVfork(t *Task, a *Args) int64 {
+	return t.cloneVM(&CloneArgs{Flags: unix.CLONE_VM | unix.CLONE_VFORK, ExitSignal: uint64(unix.SIGCHLD)})
+}
+
+// vmStart is what the new child's goroutine and its creator exchange.
+type vmStart struct {
+	in  *clone.Interpreter
+	err error
+}
+
+// cloneVM makes a guest process sharing t's memory; clone.go has checked
+// the arguments as the kernel does.
+func (t *Task) cloneVM(a *CloneArgs) int64 {
+	fl := a.Flags
+	switch {
+	case fl&cloneSettls != 0 && a.TLS >= taskSizeMax:
+		return -int64(unix.EPERM)
+	case fl&cloneIntoCgroup != 0 && t.badFD(a.Cgroup):
+		return fdBad
+	}
+	if fl&clonePidfd != 0 {
+		if _, ok := t.out(a.Pidfd, 4); !ok {
+			return efault
+		}
+	}
+	p := t.P
+	child := &Process{Mem: p.Mem, Code: p.Code, Log: p.Log, Image: p.Image, Strace: p.Strace,
+		threads: map[int]*Task{}, sharedFiles: fl&cloneFiles != 0 && p.sharedFiles}
+	child.Sig = p.Sig.Child(0, fl&unix.CLONE_SIGHAND != 0, fl&cloneClearSighand != 0)
+	c := t.CPU.Clone()
+	c.R[cpu.RAX] = 0
+	if a.Stack != 0 {
+		c.R[cpu.RSP] = a.Stack
+	}
+	if fl&cloneSettls != 0 {
+		c.FSBase = a.TLS
+	}
+	n := &Task{P: child, CPU: c, done: make(chan struct{})}
+
+	hand := make(chan vmStart)
+	goAhead := make(chan bool)
+	go n.runVM(hand, goAhead)
+	st := <-hand
+	if st.err != nil {
+		return errno(st.err)
+	}
+	spec := clone.VMSpec{
+		Flags:      fl & cloneVMHost,
+		ExitSignal: a.ExitSignal,
+		SetTid:     a.SetTID,
+		Cgroup:     a.Cgroup,
+		Mask:       ^uint64(0), // until the stub is known to the signal router
+	}
+	if fl&cloneParent != 0 {
+		// clone3 takes no exit signal with CLONE_PARENT: the kernel
+		// gives the child the parent's own, as it does for clone.
+		spec.ExitSignal = 0
+	}
+	for i, h := range child.Sig.StubActions() {
+		spec.Acts[i] = clone.Sigaction(h)
+	}
+	start := clone.RunOnThread
+	if t.stub != nil {
+		start = t.stub.Call
+	}
+	err := st.in.StartVM(&spec, start)
+	if err != nil {
+		goAhead <- false
+		t.P.Log.Printf(dbg.Clone, "clone: CLONE_VM child: %v", err)
+		return errno(err)
+	}
+	s := st.in.Stub()
+	n.stub = s
+	n.Tid = s.Tid
+	child.Pid = s.Pid
+	child.Sig.Pid = s.Pid
+	n.Sig = child.Sig.NewThread(n.interrupt)
+	n.Sig.Tid = s.Tid
+	n.Sig.SetBlocked(t.Sig.Blocked())
+	if fl&cloneVfork != 0 {
+		n.Sig.Alt = t.Sig.Alt
+	} else {
+		n.Sig.Alt = signal.AltStack{Flags: signal.SSDisable}
+	}
+	child.threads[n.Tid] = n
+	child.leader = n
+	child.live = 1
+	signal.AddStub(s.Tid, child.Sig)
+	var none uint64
+	n.hraw6(unix.SYS_RT_SIGPROCMASK, unix.SIG_SETMASK, uintptr(unsafe.Pointer(&none)), 0, 8, 0, 0)
+	if fl&clonePidfd != 0 {
+		t.writeU32(a.Pidfd, uint32(s.Pidfd))
+	}
+	if fl&cloneParentSettid != 0 {
+		t.writeU32(a.ParentTID, uint32(s.Pid))
+	}
+	if fl&cloneChildSettid != 0 {
+		t.writeU32(a.ChildTID, uint32(s.Tid))
+	}
+	if fl&cloneChildCleartid != 0 {
+		n.ClearChildTID = a.ChildTID
+	}
+	t.P.Log.Printf(dbg.Clone, "clone: CLONE_VM child %d, flags %#x, exit signal %d", s.Pid, fl, a.ExitSignal)
+	goAhead <- true
+	if fl&cloneVfork != 0 {
+		<-s.Gone()
+	}
+	return int64(s.Pid)
+}
+
+// runVM is the goroutine of a CLONE_VM child: it takes an OS thread for
+// good, registers it as the interpreter of the stub to be, and runs the
+// child once its creator has made the stub.
+func (n *Task) runVM(hand chan<- vmStart, goAhead <-chan bool) {
+	runtime.LockOSThread()
+	in, err := clone.NewInterpreter()
+	hand <- vmStart{in, err}
+	if err != nil || !<-goAhead {
+		if in != nil {
+			in.Abandon()
+		}
+		return
+	}
+	s := n.stub
+	go func() {
+		<-s.Gone()
+		n.Sig.Cancel()
+		n.interrupt()
+	}()
+	n.Run()
+}
+
+// stubCall runs a host syscall on the task's stub. If the stub is gone (it
+// exec'd, or was killed) the guest task is over: its goroutine ends.
+func (t *Task) stubCall(nr uintptr, a [6]uintptr) int64 {
+	r, ok := t.stub.Syscall(nr, a)
+	if !ok {
+		t.stubGone()
+	}
+	return r
+}
+
+// stubSafe is Task.safe on the stub.
+func (t *Task) stubSafe(nr uintptr, a [6]uintptr) int64 {
+	r, ok := t.stub.Safe(signal.SafeWindowAddr(), &t.intr.word, nr, a)
+	if !ok {
+		t.stubGone()
+	}
+	return r
+}
+
+// stubGone ends a task whose stub has exec'd or died: the kernel would
+// have cleared its CLONE_CHILD_CLEARTID word then.
+func (t *Task) stubGone() {
+	t.leave()
+	if addr := t.ClearChildTID; addr != 0 {
+		t.guestAccess(func() { t.writeU32(addr, 0) })
+		t.futexWake(addr)
+	}
+	t.endStub()
+	runtime.Goexit()
+}
+
+// leave removes an ending stub task from its process.
+func (t *Task) leave() {
+	t.Sig.Exit()
+	p := t.P
+	p.mu.Lock()
+	if p.threads[t.Tid] == t {
+		delete(p.threads, t.Tid)
+		p.live--
+	}
+	p.mu.Unlock()
+}
+
+// endStub waits until the stub is gone and lets its memory go.
+func (t *Task) endStub() {
+	<-t.stub.Gone()
+	signal.RemoveStub(t.Tid)
+	t.stub.Release()
+	close(t.done)
+}
+
+// finishStub ends a stub task whose Run loop is over: its stub exits with
+// the status.
+func (t *Task) finishStub() int {
+	t.leave()
+	t.exitMM()
+	nr := uintptr(unix.SYS_EXIT)
+	if t.group {
+		nr = unix.SYS_EXIT_GROUP
+	}
+	t.stub.Syscall(nr, [6]uintptr{uintptr(t.status)})
+	t.endStub()
+	return t.status
+}
+
+// stubDie ends a stub task's process by signal sig, as signal.Die ends
+// guestrun's, without a core dump.
+func (t *Task) stubDie(sig unix.Signal) {
+	var rl unix.Rlimit
+	t.hraw6(unix.SYS_PRLIMIT64, 0, unix.RLIMIT_CORE, uintptr(unsafe.Pointer(&rl)), 0, 0, 0)
+	var dfl signal.HostAction
+	t.hraw6(unix.SYS_RT_SIGACTION, uintptr(sig), uintptr(unsafe.Pointer(&dfl)), 0, 8, 0, 0)
+	set := uint64(1) << (uint(sig) - 1)
+	t.hraw6(unix.SYS_RT_SIGPROCMASK, unix.SIG_UNBLOCK, uintptr(unsafe.Pointer(&set)), 0, 8, 0, 0)
+	t.hraw(unix.SYS_TGKILL, uintptr(t.stub.Pid), uintptr(t.stub.Tid), uintptr(sig))
+	// A signal that did not kill it still ends the process.
+	t.hraw(unix.SYS_EXIT_GROUP, 128+uintptr(sig), 0, 0)
+	t.stubGone()
+}
+
+// stubStop stops a stub task's process by the stop signal sig, as
+// signal.Stop stops guestrun.
+func (t *Task) stubStop(sig unix.Signal) {
+	if sig != unix.SIGSTOP {
+		var dfl signal.HostAction
+		t.hraw6(unix.SYS_RT_SIGACTION, uintptr(sig), uintptr(unsafe.Pointer(&dfl)), 0, 8, 0, 0)
+	}
+	t.hraw(unix.SYS_TGKILL, uintptr(t.stub.Pid), uintptr(t.stub.Tid), uintptr(sig))
+	if sig != unix.SIGSTOP {
+		act := t.P.Sig.StubActions()[sig-1]
+		t.hraw6(unix.SYS_RT_SIGACTION, uintptr(sig), uintptr(unsafe.Pointer(&act)), 0, 8, 0, 0)
+	}
+}
+
+// hostExecStub execs guestrun on the stub for the guest child's execve. On
+// success the stub is gone and so is this task.
+func (t *Task) hostExecStub(argv, env []string) error {
+	path := []byte("/proc/self/exe\x00")
+	av, ev := cstrings(argv), cstrings(env)
+	r := t.hraw(unix.SYS_EXECVE, uintptr(unsafe.Pointer(&path[0])), uintptr(unsafe.Pointer(&av[0])), uintptr(unsafe.Pointer(&ev[0])))
+	return unix.Errno(-r)
+}
+
+// cstrings makes a NULL-terminated array of C strings.
+func cstrings(ss []string) []*byte {
+	a := make([]*byte, len(ss)+1)
+	for i, s := range ss {
+		b := make([]byte, len(s)+1)
+		copy(b, s)
+		a[i] = &b[0]
+	}
+	return a
+}
