@@ -83,6 +83,11 @@ func parseInternal(args, environ []string) (o *options, ok bool, err error) {
 		case "--sig-mask":
 			n, err = hex(v)
 			in.state.Mask = signal.Set(n)
+		case "--rlimits":
+			var l syscall.Limits
+			if l, err = syscall.ParseLimits(v); err == nil {
+				syscall.SetGuestLimits(l)
+			}
 		case "--execfn":
 			in.execfn = v
 		case "--exec-fd":

@@ -55,6 +55,8 @@ type Forked struct {
 	FD            int // the child's memfd
 	VMAs          []ForkVMA
 	BrkStart, Brk uint64
+	// MmapBase, StartData and EndData: the program's layout (limits.go).
+	MmapBase, StartData, EndData uint64
 }
 
 // FDs are the fds the child must inherit: its memfd and the shared objects'.
@@ -82,7 +84,7 @@ func (m *Mem) Fork() (*Forked, error) {
 		unix.Close(fd)
 		return nil, err
 	}
-	f := &Forked{FD: fd, BrkStart: m.BrkStart, Brk: m.Brk}
+	f := &Forked{FD: fd, BrkStart: m.BrkStart, Brk: m.Brk, MmapBase: m.MmapBase(), StartData: m.StartData, EndData: m.EndData}
 	srcs := map[*source]int{}
 	pagemap := -1
 	defer func() {
@@ -311,6 +313,8 @@ func Restore(f *Forked, fdFloor int) (*Mem, error) {
 	}
 	m.FDFloor = fdFloor
 	m.BrkStart, m.Brk = f.BrkStart, f.Brk
+	m.SetMmapBase(f.MmapBase)
+	m.StartData, m.EndData = f.StartData, f.EndData
 	srcs := map[int]*source{}
 	for _, fv := range f.VMAs {
 		v := VMA{Start: fv.Start, End: fv.End, Prot: fv.Prot, Flags: fv.Flags, Offset: fv.Offset, Name: fv.Name,

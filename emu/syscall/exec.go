@@ -219,10 +219,7 @@ func (t *Task) execArgs(argvAddr, envpAddr uint64, nameLen int) ([]string, []str
 		return nil, nil, e
 	}
 	limit := uint64(stkLim / 4 * 3)
-	var rl unix.Rlimit
-	if unix.Getrlimit(unix.RLIMIT_STACK, &rl) == nil {
-		limit = min(limit, rl.Cur/4)
-	}
+	limit = min(limit, GuestLimit(unix.RLIMIT_STACK).Cur/4)
 	limit = max(limit, argMax)
 	ptrs := uint64(max(len(argv), 1)+len(env)) * 8
 	if limit <= ptrs || uint64(total+nameLen+1) > limit-ptrs {
@@ -314,6 +311,7 @@ func (t *Task) execCommand(tg execTarget, argv []string) ([]string, func()) {
 			atomic.StoreUint32(execFlag, 0)
 		}
 	}
+	cmd = append(cmd, "--rlimits="+GuestLimits().String())
 	argv0 := ""
 	if len(argv) > 0 {
 		argv0, argv = argv[0], argv[1:]

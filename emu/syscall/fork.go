@@ -83,6 +83,9 @@ func sysFork(t *Task, a *Args) int64 {
 // cloneProcess makes a new guest process as a copy of t's: fork, and clone
 // and clone3 without CLONE_VM, whose arguments clone.go has checked.
 func (t *Task) cloneProcess(r *CloneArgs) int64 {
+	if e := t.CheckNproc(); e != 0 {
+		return e
+	}
 	fl := r.Flags
 	switch {
 	case fl&cloneFiles != 0:
@@ -197,6 +200,7 @@ func (t *Task) snapshot(r *CloneArgs) (*snapshot, error) {
 	c := t.CPU
 	s := &snapshot{
 		Launch: launch,
+		Limits: GuestLimits(),
 		Image:  *t.P.Image,
 		Regs:   c.R,
 		RIP:    c.RIP,

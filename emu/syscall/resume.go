@@ -24,6 +24,7 @@ func (sn *Snapshot) Launch() Launch { return sn.s.Launch }
 // be called on the OS thread the task will run on.
 func (sn *Snapshot) Resume(log *dbg.Log) (*Task, error) {
 	s := sn.s
+	SetGuestLimits(s.Limits)
 	for _, fd := range append(s.Cloexec, int32(s.Launch.LogFD), int32(s.VforkFD)) {
 		if fd >= 0 {
 			unix.FcntlInt(uintptr(fd), unix.F_SETFD, unix.FD_CLOEXEC)

@@ -36,6 +36,8 @@ type snapshot struct {
 	ChildSetTid   uint64 // CLONE_CHILD_SETTID: where the child writes its tid
 	ClearChildTid uint64 // CLONE_CHILD_CLEARTID
 
+	Limits Limits
+
 	Cloexec []int32 // guest fds that are close-on-exec
 	VforkFD int     // CLONE_VFORK: the pipe the parent reads EOF from at exec or exit, or -1
 	// ExecFlagFD is, for a child whose exit signal is not SIGCHLD, a
@@ -46,7 +48,7 @@ type snapshot struct {
 
 // snapMagic starts a snapshot; it changes with the layout, so that a
 // guestrun never reads another version's snapshot.
-const snapMagic = "guestrun-fork-3\n"
+const snapMagic = "guestrun-fork-4\n"
 
 // snapCodec reads or writes the fields of a snapshot in order: u64 little
 // endian, strings and slices prefixed by their length.
@@ -156,10 +158,17 @@ func (c *snapCodec) snapshot(s *snapshot) {
 	l.Debug = dbg.Category(d)
 	c.int(&l.LogFD)
 
+	for _, r := range s.Limits.All() {
+		c.u64(&r.Cur)
+		c.u64(&r.Max)
+	}
 	m := &s.Mem
 	c.int(&m.FD)
 	c.u64(&m.BrkStart)
 	c.u64(&m.Brk)
+	c.u64(&m.MmapBase)
+	c.u64(&m.StartData)
+	c.u64(&m.EndData)
 	n := c.length(len(m.VMAs))
 	if !c.enc {
 		m.VMAs = make([]mem.ForkVMA, n)
