@@ -83,9 +83,11 @@ func (t *Task) cloneVM(a *CloneArgs) int64 {
 		Cgroup:     a.Cgroup,
 		Mask:       ^uint64(0), // until the stub is known to the signal router
 	}
-	if fl&cloneParent != 0 {
+	if fl&cloneParent != 0 || a.ExitSignal > signal.NSig {
 		// clone3 takes no exit signal with CLONE_PARENT: the kernel
-		// gives the child the parent's own, as it does for clone.
+		// gives the child the parent's own, as it does for clone. An
+		// exit signal past the last one, which only clone lets
+		// through, sends nothing.
 		spec.ExitSignal = 0
 	}
 	for i, h := range child.Sig.StubActions() {
@@ -140,6 +142,61 @@ func (t *Task) cloneVM(a *CloneArgs) int64 {
 	return int64(s.Pid)
 }
 
+// cloneStubThread makes thread n (CLONE_THREAD) of a CLONE_VM child: its
+// kernel task is a stub thread that t's stub clones into its own thread
+// group, sharing its host handlers, fds, cwd and SysV undo list.
+func (t *Task) cloneStubThread(a *CloneArgs, n *Task) int64 {
+	fl := a.Flags
+	hand := make(chan vmStart)
+	goAhead := make(chan bool)
+	go n.runVM(hand, goAhead)
+	st := <-hand
+	if st.err != nil {
+		return errno(st.err)
+	}
+	spec := clone.VMSpec{
+		Flags: unix.CLONE_THREAD | unix.CLONE_SIGHAND | unix.CLONE_FS | unix.CLONE_FILES | unix.CLONE_SYSVSEM,
+		Mask:  ^uint64(0), // until the thread is known to the signal router
+	}
+	if err := st.in.StartVM(&spec, t.stub.Call); err != nil {
+		goAhead <- false
+		return errno(err)
+	}
+	s := st.in.Stub()
+	n.stub = s
+	n.Tid = s.Tid
+	n.Sig = t.Sig.NewSibling(n.interrupt, n.Tid, fl&cloneVfork != 0)
+	p := t.P
+	p.mu.Lock()
+	p.threads[n.Tid] = n
+	p.live++
+	p.mu.Unlock()
+	signal.AddStub(s.Tid, p.Sig)
+	var none uint64
+	n.hraw6(unix.SYS_RT_SIGPROCMASK, unix.SIG_SETMASK, uintptr(unsafe.Pointer(&none)), 0, 8, 0, 0)
+	if fl&clonePidfd != 0 {
+		fd := t.hraw(unix.SYS_PIDFD_OPEN, uintptr(n.Tid), pidfdThread, 0)
+		if fd >= 0 {
+			t.writeU32(a.Pidfd, uint32(fd))
+		}
+	}
+	if fl&cloneParentSettid != 0 {
+		t.writeU32(a.ParentTID, uint32(n.Tid))
+	}
+	if fl&cloneChildSettid != 0 {
+		t.writeU32(a.ChildTID, uint32(n.Tid))
+	}
+	if fl&cloneChildCleartid != 0 {
+		n.ClearChildTID = a.ChildTID
+	}
+	t.P.Log.Printf(dbg.Clone, "clone: thread %d of CLONE_VM child %d", n.Tid, p.Pid)
+	goAhead <- true
+	if fl&cloneVfork != 0 {
+		<-s.Gone()
+	}
+	return int64(n.Tid)
+}
+
 // runVM is the goroutine of a CLONE_VM child: it takes an OS thread for
 // good, registers it as the interpreter of the stub to be, and runs the
 // child once its creator has made the stub.
@@ -185,12 +242,18 @@ func (t *Task) stubSafe(nr uintptr, a [6]uintptr) int64 {
 // have cleared its CLONE_CHILD_CLEARTID word then.
 func (t *Task) stubGone() {
 	t.leave()
+	t.clearChildTID()
+	t.endStub()
+	runtime.Goexit()
+}
+
+// clearChildTID clears and wakes the task's CLONE_CHILD_CLEARTID word once
+// its stub is gone, as the kernel does when the task lets go of the memory.
+func (t *Task) clearChildTID() {
 	if addr := t.ClearChildTID; addr != 0 {
 		t.guestAccess(func() { t.writeU32(addr, 0) })
 		t.futexWake(addr)
 	}
-	t.endStub()
-	runtime.Goexit()
 }
 
 // leave removes an ending stub task from its process.
@@ -217,12 +280,16 @@ func (t *Task) endStub() {
 // the status.
 func (t *Task) finishStub() int {
 	t.leave()
-	t.exitMM()
+	t.exitRobust()
 	nr := uintptr(unix.SYS_EXIT)
 	if t.group {
 		nr = unix.SYS_EXIT_GROUP
 	}
 	t.stub.Syscall(nr, [6]uintptr{uintptr(t.status)})
+	// A thread that joins this one must find it gone: its tid word is
+	// cleared once the stub thread has exited.
+	<-t.stub.Gone()
+	t.clearChildTID()
 	t.endStub()
 	return t.status
 }

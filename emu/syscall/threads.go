@@ -49,6 +49,9 @@ func (t *Task) cloneThread(a *CloneArgs) int64 {
 		c.FSBase = a.TLS
 	}
 	n := &Task{P: t.P, CPU: c, done: make(chan struct{})}
+	if t.stub != nil {
+		return t.cloneStubThread(a, n)
+	}
 	var comm [16]byte
 	unix.Prctl(unix.PR_GET_NAME, uintptr(unsafe.Pointer(&comm[0])), 0, 0, 0)
 	var cpus unix.CPUSet

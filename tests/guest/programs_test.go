@@ -55,6 +55,8 @@ var variants = map[string][]variant{
 	"bench_fork": {
 		{"fork", []string{"fork", "20"}},
 		{"exec", []string{"exec", "10", "exit42"}},
+		{"clonevm", []string{"clonevm", "20"}},
+		{"vfork", []string{"vfork", "10", "exit42"}},
 	},
 	// clone/: one ending per run of the matrix, so that each run is short.
 	"clone_matrix": {
