@@ -12,6 +12,7 @@ package clone
 
 import (
 	"runtime"
+	"strconv"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -49,6 +50,15 @@ type Spec struct {
 	// Keep are fds the program inherits although they are close-on-exec:
 	// the child clears FD_CLOEXEC on them before execve.
 	Keep []int32
+
+	// On, if not nil, makes the child on another task than the calling
+	// thread: a stub's (spawnClone runs there), which then is its parent.
+	// Wait reaps a child whose execve failed, there.
+	On   Starter
+	Wait func(pid int)
+	// Import are fds of this process the child gets at the same numbers,
+	// for a child whose fd table is not this process's (a stub's).
+	Import []int32
 }
 
 // Result is what Spawn reports of a child it made.
@@ -61,15 +71,22 @@ type Result struct {
 // stays put (Go's heap does not move) and write only err and its stack.
 // TestProgLayout checks the offsets the assembly uses.
 type prog struct {
-	fds   *int32 // fds to clear FD_CLOEXEC on
-	nfds  uint64
-	mask  uint64 // signal mask for the new program
-	path  *byte
-	argv  **byte
-	envp  **byte
-	err   int64 // the execve error, as a negative errno, if it failed
-	_     uint64
-	stack [1024]byte // the child's stack; it calls nothing, so it needs little
+	fds  *int32 // fds to clear FD_CLOEXEC on
+	nfds uint64
+	mask uint64 // signal mask for the new program
+	path *byte
+	argv **byte
+	envp **byte
+	err  int64 // the execve error, as a negative errno, if it failed
+	// Fds of another process brought into the child at the same
+	// numbers: a path of each (/proc/PID/fd/N), its number and the flags
+	// to open it with.
+	imports  **byte
+	impFds   *int32
+	impFlags *int32
+	nimports uint64
+	_        uint64
+	stack    [1024]byte // the child's stack; it calls nothing, so it needs little
 }
 
 // cloneArgs is struct clone_args (CLONE_ARGS_SIZE_VER2).
@@ -82,6 +99,18 @@ type cloneArgs struct {
 //
 //go:noescape
 func clone3(args *cloneArgs, size uintptr, p *prog) int64
+
+// spawnReq is what spawnClone, the clone3 of a Starter, reads from DI.
+type spawnReq struct {
+	args  *cloneArgs
+	size  uintptr
+	p     *prog
+	saved uint64 // the caller's R12
+}
+
+// spawnClone is called through a Starter, never from Go.
+func spawnClone()
+func spawnCloneAddr() uintptr
 
 // cstrings makes a NULL-terminated array of C strings.
 func cstrings(ss []string) []*byte {
@@ -117,6 +146,20 @@ func Spawn(s *Spec, hide, unhide func(pid int)) (Result, error) {
 	if len(s.Keep) > 0 {
 		p.fds, p.nfds = &s.Keep[0], uint64(len(s.Keep))
 	}
+	var imports []*byte
+	var impFds, impFlags []int32
+	for _, fd := range s.Import {
+		fl, err := unix.FcntlInt(uintptr(fd), unix.F_GETFL, 0)
+		if err != nil {
+			continue
+		}
+		imports = append(imports, cstring("/proc/"+strconv.Itoa(unix.Getpid())+"/fd/"+strconv.Itoa(int(fd))))
+		impFds = append(impFds, fd)
+		impFlags = append(impFlags, int32(fl&unix.O_ACCMODE|unix.O_CLOEXEC))
+	}
+	if len(imports) > 0 {
+		p.imports, p.impFds, p.impFlags, p.nimports = &imports[0], &impFds[0], &impFlags[0], uint64(len(imports))
+	}
 	pidfd := int32(-1)
 	args := &cloneArgs{
 		flags:      s.Flags | cloneVM | cloneVfork | cloneClearSighand,
@@ -137,19 +180,31 @@ func Spawn(s *Spec, hide, unhide func(pid int)) (Result, error) {
 		args.setTidSize = uint64(len(s.SetTid))
 	}
 
-	// The signal mask is per thread: block everything on this one for
-	// the clone, and give the child the mask the thread had.
-	runtime.LockOSThread()
-	all := ^uint64(0)
-	var old uint64
-	unix.RawSyscall6(unix.SYS_RT_SIGPROCMASK, unix.SIG_SETMASK, uintptr(unsafe.Pointer(&all)), uintptr(unsafe.Pointer(&old)), 8, 0, 0)
-	p.mask = old
-	r := clone3(args, unsafe.Sizeof(*args), p)
-	unix.RawSyscall6(unix.SYS_RT_SIGPROCMASK, unix.SIG_SETMASK, uintptr(unsafe.Pointer(&old)), 0, 8, 0, 0)
-	runtime.UnlockOSThread()
+	var r int64
+	if s.On != nil {
+		// The stub runs with its signals blocked around this (the
+		// caller's job), and the program starts with none blocked.
+		req := &spawnReq{args: args, size: unsafe.Sizeof(*args), p: p}
+		r = s.On(spawnCloneAddr(), uintptr(unsafe.Pointer(req)))
+		runtime.KeepAlive(req)
+	} else {
+		// The signal mask is per thread: block everything on this one
+		// for the clone, and give the child the mask the thread had.
+		runtime.LockOSThread()
+		all := ^uint64(0)
+		var old uint64
+		unix.RawSyscall6(unix.SYS_RT_SIGPROCMASK, unix.SIG_SETMASK, uintptr(unsafe.Pointer(&all)), uintptr(unsafe.Pointer(&old)), 8, 0, 0)
+		p.mask = old
+		r = clone3(args, unsafe.Sizeof(*args), p)
+		unix.RawSyscall6(unix.SYS_RT_SIGPROCMASK, unix.SIG_SETMASK, uintptr(unsafe.Pointer(&old)), 0, 8, 0, 0)
+		runtime.UnlockOSThread()
+	}
 	runtime.KeepAlive(argv)
 	runtime.KeepAlive(envp)
 	runtime.KeepAlive(s)
+	runtime.KeepAlive(imports)
+	runtime.KeepAlive(impFds)
+	runtime.KeepAlive(impFlags)
 	runtime.KeepAlive(s.ParentTid)
 
 	if r < 0 {
@@ -163,7 +218,9 @@ func Spawn(s *Spec, hide, unhide func(pid int)) (Result, error) {
 		if pidfd >= 0 {
 			unix.Close(int(pidfd))
 		}
-		if s.Flags&unix.CLONE_PARENT == 0 {
+		if s.Flags&unix.CLONE_PARENT == 0 && s.Wait != nil {
+			s.Wait(pid)
+		} else if s.Flags&unix.CLONE_PARENT == 0 {
 			for {
 				_, err := unix.Wait4(pid, nil, unix.WALL, nil)
 				if err == unix.ECHILD && unhide != nil {

@@ -3,6 +3,7 @@ package syscall
 import (
 	"os"
 	"strconv"
+	"strings"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -154,6 +155,17 @@ func (t *Task) cloneProcess(r *CloneArgs) int64 {
 		Env:        os.Environ(),
 		Keep:       keep,
 	}
+	if t.stub != nil {
+		// A CLONE_VM child forks: its stub is the new process's parent.
+		spec.On = t.stub.Call
+		spec.Wait = func(pid int) { t.hraw6(unix.SYS_WAIT4, uintptr(pid), 0, unix.WALL, 0, 0, 0) }
+		if !t.P.sharedFiles {
+			spec.Import = keep[len(s.Cloexec):]
+		}
+		var all, old uint64 = ^uint64(0), 0
+		t.hraw6(unix.SYS_RT_SIGPROCMASK, unix.SIG_SETMASK, uintptr(unsafe.Pointer(&all)), uintptr(unsafe.Pointer(&old)), 8, 0, 0)
+		defer t.hraw6(unix.SYS_RT_SIGPROCMASK, unix.SIG_SETMASK, uintptr(unsafe.Pointer(&old)), 0, 8, 0, 0)
+	}
 	var kid *signal.NewChild
 	if cloneKid {
 		// Its end must be told from a fork child's from the start.
@@ -237,7 +249,12 @@ func (t *Task) snapshot(r *CloneArgs) (*snapshot, error) {
 	unix.Prctl(unix.PR_GET_NAME, uintptr(unsafe.Pointer(&comm[0])), 0, 0, 0)
 	s.Comm = unix.ByteSliceToString(comm[:])
 	var err error
-	if s.Cloexec, err = t.P.cloexecFDs(); err != nil {
+	if !t.P.sharedFiles {
+		s.Cloexec, err = t.P.stubCloexecFDs()
+	} else {
+		s.Cloexec, err = t.P.cloexecFDs()
+	}
+	if err != nil {
 		return nil, err
 	}
 	f, err := t.P.Mem.Fork()
@@ -278,6 +295,35 @@ func (p *Process) cloexecFDs() ([]int32, error) {
 			}
 		}
 	}
+}
+
+// stubCloexecFDs lists the close-on-exec fds of a CLONE_VM child whose fd
+// table is its stub's own, from /proc.
+func (p *Process) stubCloexecFDs() ([]int32, error) {
+	dir := "/proc/" + strconv.Itoa(p.Pid)
+	names, err := os.ReadDir(dir + "/fd")
+	if err != nil {
+		return nil, err
+	}
+	var fds []int32
+	for _, e := range names {
+		fd, err := strconv.Atoi(e.Name())
+		if err != nil || p.reserved(fd) {
+			continue
+		}
+		b, err := os.ReadFile(dir + "/fdinfo/" + e.Name())
+		if err != nil {
+			continue
+		}
+		for _, line := range strings.Split(string(b), "\n") {
+			if v, ok := strings.CutPrefix(line, "flags:"); ok {
+				if fl, err := strconv.ParseUint(strings.TrimSpace(v), 8, 64); err == nil && fl&unix.O_CLOEXEC != 0 {
+					fds = append(fds, int32(fd))
+				}
+			}
+		}
+	}
+	return fds, nil
 }
 
 // execFlag is, in a clone child (exit signal not SIGCHLD), the word shared
