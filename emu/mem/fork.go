@@ -73,8 +73,21 @@ func (f *Forked) FDs() []int {
 // Fork copies the memory of m for a forked child. Other threads of the guest
 // may run meanwhile: what they write during the copy may or may not reach
 // the child. The caller closes f.FD once the child has it.
-func (m *Mem) Fork() (*Forked, error) {
-	fd, err := m.newMemfd("guestrun-mem")
+func (m *Mem) Fork() (*Forked, error) { return m.fork(false) }
+
+// Share describes m for another guestrun that takes over a guest sharing
+// it (a CLONE_VM child whose parent's guestrun ends): the same memfd,
+// nothing copied or wiped. The caller closes f.FD, a dup of the memfd.
+func (m *Mem) Share() (*Forked, error) { return m.fork(true) }
+
+func (m *Mem) fork(share bool) (*Forked, error) {
+	var fd int
+	var err error
+	if share {
+		fd, err = unix.FcntlInt(uintptr(m.fd), unix.F_DUPFD_CLOEXEC, m.FDFloor)
+	} else {
+		fd, err = m.newMemfd("guestrun-mem")
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -94,11 +107,11 @@ func (m *Mem) Fork() (*Forked, error) {
 	}()
 	for i := range m.vmas {
 		v := &m.vmas[i]
-		if v.DontFork {
+		if v.DontFork && !share {
 			continue
 		}
 		fv := ForkVMA{Start: v.Start, End: v.End, Prot: v.Prot, Flags: v.Flags, Offset: v.Offset, Name: v.Name,
-			Dev: v.Dev, Inode: v.Inode, HostShared: v.HostShared, WipeOnFork: v.WipeOnFork, FD: -1}
+			Dev: v.Dev, Inode: v.Inode, HostShared: v.HostShared, WipeOnFork: v.WipeOnFork && !share, FD: -1}
 		if s := v.src; s != nil {
 			if srcs[s] == 0 {
 				srcs[s] = len(srcs) + 1
@@ -122,6 +135,8 @@ func (m *Mem) Fork() (*Forked, error) {
 			if effectiveProt(v.Prot)&unix.PROT_READ != 0 {
 				err = pwriteAll(fd, m.hostBytes(v.Start, v.End), v.Start)
 			}
+		case share:
+			// The data is in the memfd already.
 		case !v.WipeOnFork:
 			err = copyData(m.fd, fd, v.Start, v.Start, v.Len())
 		}

@@ -120,6 +120,7 @@ func (t *Task) cloneVM(a *CloneArgs) int64 {
 	child.leader = n
 	child.live = 1
 	signal.AddStub(s.Tid, child.Sig)
+	addVMChild(child)
 	var none uint64
 	n.hraw6(unix.SYS_RT_SIGPROCMASK, unix.SIG_SETMASK, uintptr(unsafe.Pointer(&none)), 0, 8, 0, 0)
 	if fl&clonePidfd != 0 {
@@ -265,7 +266,11 @@ func (t *Task) leave() {
 		delete(p.threads, t.Tid)
 		p.live--
 	}
+	last := p.live == 0
 	p.mu.Unlock()
+	if last {
+		removeVMChild(p)
+	}
 }
 
 // endStub waits until the stub is gone and lets its memory go.

@@ -251,5 +251,6 @@ func (t *Task) die(sig unix.Signal) {
 	if t.stub != nil {
 		t.stubDie(sig)
 	}
+	handOffChildren()
 	signal.Die(sig)
 }

@@ -420,6 +420,7 @@ func (t *Task) hostExec(argv, env []string) error {
 		// The stub's host mask is empty already.
 		err = t.hostExecStub(argv, env)
 	} else {
+		handOffChildren()
 		// The new guestrun starts with no host signal blocked: the
 		// guest's mask is on its command line.
 		var none, old uint64

@@ -101,7 +101,7 @@ func (t *Task) cloneProcess(r *CloneArgs) int64 {
 			return efault
 		}
 	}
-	s, err := t.snapshot(r)
+	s, err := t.snapshot(r, false)
 	if err != nil {
 		return errno(err)
 	}
@@ -208,7 +208,8 @@ func (t *Task) cloneProcess(r *CloneArgs) int64 {
 }
 
 // snapshot captures t's process for a forked child.
-func (t *Task) snapshot(r *CloneArgs) (*snapshot, error) {
+// With share, the memory is the same memfd rather than a copy (adopt.go).
+func (t *Task) snapshot(r *CloneArgs, share bool) (*snapshot, error) {
 	c := t.CPU
 	s := &snapshot{
 		Launch: launch,
@@ -257,7 +258,11 @@ func (t *Task) snapshot(r *CloneArgs) (*snapshot, error) {
 	if err != nil {
 		return nil, err
 	}
-	f, err := t.P.Mem.Fork()
+	fork := t.P.Mem.Fork
+	if share {
+		fork = t.P.Mem.Share
+	}
+	f, err := fork()
 	if err != nil {
 		return nil, unix.ENOMEM
 	}

@@ -258,7 +258,7 @@ func TestSnapshotResume(t *testing.T) {
 	tt.P.Sig.SetAction(int(unix.SIGUSR1), &signal.Action{Handler: 0x1234, Flags: signal.SARestorer, Restorer: 0x5678})
 	tt.Sig.SetBlocked(signal.Bit(int(unix.SIGUSR2)))
 	tidAddr := tt.alloc(4)
-	s, err := tt.snapshot(&CloneArgs{Flags: cloneChildSettid | cloneSettls, ChildTID: tidAddr, TLS: 0x9000})
+	s, err := tt.snapshot(&CloneArgs{Flags: cloneChildSettid | cloneSettls, ChildTID: tidAddr, TLS: 0x9000}, false)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -84,6 +84,9 @@ type Task struct {
 	// stub is the kernel task that runs the host syscalls of a task of a
 	// CLONE_VM child (clonevm.go); nil for guestrun's own threads.
 	stub *clone.Stub
+	// handoff asks the task of a CLONE_VM child to hand its process over
+	// to a guestrun of its own (adopt.go).
+	handoff atomic.Bool
 
 	sigs sigState  // signal delivery and syscall restart (deliver.go)
 	intr intrState // interrupting host syscalls (interrupt.go)
@@ -169,6 +172,9 @@ func (t *Task) Run() int {
 		}
 		if !t.exited {
 			t.deliverPending()
+		}
+		if t.handoff.Load() && !t.exited {
+			t.adopt()
 		}
 	}
 	return t.finish()

@@ -219,6 +219,7 @@ func (t *Task) finish() int {
 // ended ends the process with status: the main thread returns it to its
 // caller, another thread exits guestrun.
 func (p *Process) ended(t *Task, status int) int {
+	handOffChildren()
 	if t == p.leader {
 		return status
 	}
@@ -302,10 +303,21 @@ func (p *Process) execRobust(t *Task) {
 // the robust futex list, then the CLONE_CHILD_CLEARTID word.
 func (t *Task) exitMM() {
 	t.exitRobust()
-	if addr := t.ClearChildTID; addr != 0 {
-		t.guestAccess(func() { t.writeU32(addr, 0) })
-		t.futexWake(addr)
+	if t.memShared() {
+		t.clearChildTID()
 	}
+}
+
+// memShared reports whether another task still uses the memory of t, which
+// is exiting: Linux clears the CLONE_CHILD_CLEARTID word only then. Those
+// are t's process's other threads, and the CLONE_VM relatives run by this
+// guestrun.
+func (t *Task) memShared() bool {
+	p := t.P
+	p.mu.Lock()
+	others := p.live > 0
+	p.mu.Unlock()
+	return others || t.stub != nil || haveVMChildren()
 }
 
 // guestAccess runs f, which touches guest memory outside a syscall handler:

@@ -1,0 +1,136 @@
+package syscall
+
+import (
+	"os"
+	"strconv"
+	"sync"
+	"time"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+
+	"guestrun/emu/cpu"
+	"guestrun/emu/dbg"
+)
+
+// Adoption of CLONE_VM children. Their instructions run in this guestrun,
+// which ends when the guest process it was started for exits, execs or
+// dies of a signal. A native CLONE_VM child goes on then, with the memory
+// it shared. So before guestrun goes, each such child is handed over to a
+// guestrun of its own: its stub execs guestrun in resume mode with a
+// snapshot whose memory is the same memfd (mem.Share), so that the guest
+// processes still sharing it go on sharing it.
+
+// vmChildren are the live CLONE_VM child processes this guestrun runs.
+var vmChildren struct {
+	mu    sync.Mutex
+	procs map[*Process]struct{}
+}
+
+func addVMChild(p *Process) {
+	vmChildren.mu.Lock()
+	defer vmChildren.mu.Unlock()
+	if vmChildren.procs == nil {
+		vmChildren.procs = map[*Process]struct{}{}
+	}
+	vmChildren.procs[p] = struct{}{}
+}
+
+func haveVMChildren() bool {
+	vmChildren.mu.Lock()
+	defer vmChildren.mu.Unlock()
+	return len(vmChildren.procs) > 0
+}
+
+func removeVMChild(p *Process) {
+	vmChildren.mu.Lock()
+	defer vmChildren.mu.Unlock()
+	delete(vmChildren.procs, p)
+}
+
+// handoffTimeout bounds how long guestrun waits for a child to be handed
+// over; one that does not make it dies with guestrun.
+const handoffTimeout = 5 * time.Second
+
+// handOffChildren hands every CLONE_VM child over to a guestrun of its own
+// and returns once they have gone. A child with several threads cannot be
+// taken over and ends with guestrun (SIGKILL, from its stub).
+func handOffChildren() {
+	vmChildren.mu.Lock()
+	var tasks []*Task
+	for p := range vmChildren.procs {
+		p.mu.Lock()
+		if len(p.threads) == 1 {
+			for _, t := range p.threads {
+				tasks = append(tasks, t)
+			}
+		}
+		p.mu.Unlock()
+	}
+	vmChildren.mu.Unlock()
+	for _, t := range tasks {
+		t.handoff.Store(true)
+		t.interrupt()
+	}
+	deadline := time.After(handoffTimeout)
+	for _, t := range tasks {
+		select {
+		case <-t.stub.Gone():
+		case <-deadline:
+			return
+		}
+	}
+}
+
+// adopt hands the task's process over to a new guestrun, between two
+// instructions. It returns only if that failed; the task then goes on here.
+func (t *Task) adopt() {
+	t.handoff.Store(false)
+	s, err := t.snapshot(&CloneArgs{}, true)
+	if err != nil {
+		t.P.Log.Printf(dbg.Clone, "clone: handing over CLONE_VM child %d: %v", t.P.Pid, err)
+		return
+	}
+	defer unix.Close(s.Mem.FD)
+	// The snapshot is of a running task, not of a fork's child.
+	s.Regs[cpu.RAX] = t.CPU.R[cpu.RAX]
+	s.ClearChildTid = t.ClearChildTID
+	s.VforkFD, s.ExecFlagFD = -1, -1
+	sfd, err := writeSnapshot(s)
+	if err != nil {
+		return
+	}
+	defer unix.Close(sfd)
+	give := []int{sfd}
+	give = append(give, s.Mem.FDs()...)
+	if launch.LogFD >= 0 {
+		give = append(give, launch.LogFD)
+	}
+	for _, fd := range give {
+		if t.P.sharedFiles {
+			t.hraw(unix.SYS_FCNTL, uintptr(fd), unix.F_SETFD, 0)
+			continue
+		}
+		// The stub's fd table is its own: it opens guestrun's fd
+		// through /proc and puts it at the same number.
+		fl, err := unix.FcntlInt(uintptr(fd), unix.F_GETFL, 0)
+		if err != nil {
+			continue
+		}
+		path := []byte("/proc/" + strconv.Itoa(unix.Getpid()) + "/fd/" + strconv.Itoa(fd) + "\x00")
+		tmp := t.hraw6(unix.SYS_OPENAT, atFDCWD, uintptr(unsafe.Pointer(&path[0])), uintptr(fl&unix.O_ACCMODE|unix.O_CLOEXEC), 0, 0, 0)
+		if tmp < 0 {
+			continue
+		}
+		t.hraw(unix.SYS_DUP3, uintptr(tmp), uintptr(fd), 0)
+		t.hraw(unix.SYS_CLOSE, uintptr(tmp), 0, 0)
+	}
+	t.P.Log.Printf(dbg.Clone, "clone: handing over CLONE_VM child %d", t.P.Pid)
+	// The new guestrun has the CLONE_CHILD_CLEARTID word: this exec is
+	// not the guest's, which would clear it.
+	clear := t.ClearChildTID
+	t.ClearChildTID = 0
+	err = t.hostExec([]string{launch.Argv0, "--resume=" + strconv.Itoa(sfd)}, os.Environ())
+	t.ClearChildTID = clear
+	t.P.Log.Printf(dbg.Clone, "clone: handing over CLONE_VM child %d: %v", t.P.Pid, err)
+}
