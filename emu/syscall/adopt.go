@@ -36,6 +36,31 @@ func addVMChild(p *Process) {
 	vmChildren.procs[p] = struct{}{}
 }
 
+// awaitVMChild is called when a wait has taken the end of child pid: if it
+// is a CLONE_VM child run here, its interpreter may still be finishing the
+// instructions it was running when the stub died (SIGKILL), while the
+// parent, told by the kernel that it is gone, reuses its stack. So the
+// wait returns only once the child's tasks have stopped.
+func awaitVMChild(pid int, code int32) {
+	if code != cldExited && code != cldKilled && code != cldDumped {
+		return
+	}
+	for deadline := time.Now().Add(time.Second); time.Now().Before(deadline); {
+		running := false
+		vmChildren.mu.Lock()
+		for p := range vmChildren.procs {
+			if p.Pid == pid {
+				running = true
+			}
+		}
+		vmChildren.mu.Unlock()
+		if !running {
+			return
+		}
+		time.Sleep(20 * time.Microsecond)
+	}
+}
+
 func haveVMChildren() bool {
 	vmChildren.mu.Lock()
 	defer vmChildren.mu.Unlock()

@@ -69,6 +69,7 @@ func sysWait4(t *Task, a *Args) int64 {
 		if r > 0 {
 			forgetReaped(int(r), waitCode(unix.WaitStatus(status)), opts)
 			signal.AwaitExit(int(r), waitCode(unix.WaitStatus(status)))
+			awaitVMChild(int(r), waitCode(unix.WaitStatus(status)))
 			if a[1] != 0 && !t.writeU32(a[1], uint32(status)) {
 				return efault
 			}
@@ -135,6 +136,7 @@ func sysWaitid(t *Task, a *Args) int64 {
 		}
 		if pid != 0 {
 			signal.AwaitExit(pid, si.Code)
+			awaitVMChild(pid, si.Code)
 		}
 		// The kernel writes these fields only, and the rusage only for
 		// a child found.
