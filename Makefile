@@ -4,7 +4,7 @@ GO ?= go
 export PATH := $(PATH):/usr/local/go/bin
 # Generous bound for the unit tests under the race detector on 2 cores.
 UNIT_TIMEOUT ?= 15m
-GUEST_TIMEOUT ?= 20m
+GUEST_TIMEOUT ?= 45m
 # How long `make fuzz` runs each fuzz target.
 FUZZTIME ?= 20s
 # Fuzz targets, as package:target.

@@ -211,7 +211,7 @@ func drain(batch []hostSlot) []hostSlot {
 		// The router and threads calling DrainHost may drain at once:
 		// 3 marks a slot being taken.
 		if atomic.CompareAndSwapUint32(&s.state, 2, 3) {
-			batch = append(batch, *s)
+			batch = append(batch, hostSlot{tid: s.tid, seq: s.seq, info: s.info})
 			atomic.StoreUint32(&s.state, 0)
 		}
 	}

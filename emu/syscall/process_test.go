@@ -93,7 +93,8 @@ func TestExecCommand(t *testing.T) {
 	got, undo := tt.execCommand(execTarget{load: "/bin/prog", execfn: "/dev/fd/3/prog", fd: -1}, []string{"", "a", "--", "-b"})
 	undo()
 	want := []string{"guestrun", "--exec", "-strace", "--log-mask=6", "--log-fd=1001", "-L", "/sys root",
-		"--sig-ignore=2", "--sig-mask=1", "--execfn=/dev/fd/3/prog", "-0", "", "--", "/bin/prog", "a", "--", "-b"}
+		"--sig-ignore=2", "--sig-mask=1", "--execfn=/dev/fd/3/prog", "--rlimits=" + GuestLimits().String(),
+		"-0", "", "--", "/bin/prog", "a", "--", "-b"}
 	if !slices.Equal(got, want) {
 		t.Errorf("command line\n got %q\nwant %q", got, want)
 	}
@@ -310,7 +311,7 @@ func TestSnapshotCodec(t *testing.T) {
 		n    int
 		name string
 	}{
-		{snapshot{}, 18, "snapshot"}, {Launch{}, 6, "Launch"}, {mem.Forked{}, 4, "mem.Forked"},
+		{snapshot{}, 19, "snapshot"}, {Launch{}, 6, "Launch"}, {mem.Forked{}, 7, "mem.Forked"},
 		{mem.ForkVMA{}, 18, "mem.ForkVMA"}, {loader.Image{}, 9, "loader.Image"},
 		{signal.Action{}, 4, "signal.Action"}, {signal.AltStack{}, 3, "signal.AltStack"},
 	} {
@@ -320,7 +321,7 @@ func TestSnapshotCodec(t *testing.T) {
 	}
 	s := &snapshot{
 		Launch: Launch{Argv0: "g", Sysroot: "/s", Strace: true, Stats: true, Debug: dbg.Exec, LogFD: 1001},
-		Mem: mem.Forked{FD: 1003, BrkStart: 1, Brk: 2, VMAs: []mem.ForkVMA{{Start: 1, End: 2, Prot: 3, Flags: 4,
+		Mem: mem.Forked{FD: 1003, BrkStart: 1, Brk: 2, MmapBase: 3, StartData: 4, EndData: 5, VMAs: []mem.ForkVMA{{Start: 1, End: 2, Prot: 3, Flags: 4,
 			Offset: 5, Name: "n", Dev: 6, Inode: 7, HostShared: true, WipeOnFork: true, Src: 8, FD: 9, Reopen: true, SrcOff: 10, SrcSize: 11,
 			Shm: true, Shmid: 12, ShmFlg: 13}}},
 		Image: loader.Image{Path: "p", ExecFn: "e", Argv: []string{"a", ""}, Entry: 1, ProgEntry: 2, SP: 3,
