@@ -3,6 +3,7 @@ package clone
 import (
 	"runtime"
 	"sync/atomic"
+	"time"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -127,6 +128,10 @@ type Sigaction struct {
 	Handler, Flags, Restorer uintptr
 	Mask                     uint64
 }
+
+// cleartidGrace is how long the manager waits for the CLEARTID word once
+// the stub's robust list has been processed.
+const cleartidGrace = 200 * time.Millisecond
 
 // Sizes of the memory a stub uses: one mapping holds, from the bottom, a
 // guard page, the stub's stack, and the mailbox.
@@ -284,8 +289,20 @@ func (s *Stub) manage() {
 	mb := s.mb
 	for {
 		w, c := atomic.LoadUint32(&mb.stubWord), atomic.LoadUint32(&mb.stubCtl)
-		if w == 0 || c&futexOwnerDied != 0 {
+		if w == 0 {
 			break
+		}
+		if c&futexOwnerDied != 0 {
+			// The robust list goes first; the kernel clears the
+			// CLEARTID word, in this memory, right after, unless the
+			// stub dumps core. The memory must outlive that write.
+			ts := unix.Timespec{Nsec: int64(cleartidGrace)}
+			unix.Syscall6(unix.SYS_FUTEX, uintptr(unsafe.Pointer(&mb.stubWord)), futexWait, uintptr(w),
+				uintptr(unsafe.Pointer(&ts)), 0, 0)
+			if atomic.LoadUint32(&mb.stubWord) != 0 {
+				break
+			}
+			continue
 		}
 		futexWaitv2(&mb.stubWord, w, false, &mb.stubCtl, c)
 	}

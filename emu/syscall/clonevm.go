@@ -40,6 +40,31 @@ type vmStart struct {
 	err error
 }
 
+// startInterpreter starts the goroutine of n, a task with a stub to be,
+// and returns its interpreter once its thread is registered; goAhead tells
+// it whether its stub was made.
+func (n *Task) startInterpreter() (*clone.Interpreter, chan<- bool, error) {
+	hand := make(chan vmStart)
+	goAhead := make(chan bool)
+	go n.runVM(hand, goAhead)
+	st := <-hand
+	return st.in, goAhead, st.err
+}
+
+// tidWords does for n, a new task with a stub, what the kernel does with
+// the guest's tid words: the stub's own clone used its CLEARTID word.
+func (t *Task) tidWords(a *CloneArgs, n *Task) {
+	if a.Flags&cloneParentSettid != 0 {
+		t.writeU32(a.ParentTID, uint32(n.Tid))
+	}
+	if a.Flags&cloneChildSettid != 0 {
+		t.writeU32(a.ChildTID, uint32(n.Tid))
+	}
+	if a.Flags&cloneChildCleartid != 0 {
+		n.ClearChildTID = a.ChildTID
+	}
+}
+
 // cloneVM makes a guest process sharing t's memory; clone.go has checked
 // the arguments as the kernel does.
 func (t *Task) cloneVM(a *CloneArgs) int64 {
@@ -69,12 +94,9 @@ func (t *Task) cloneVM(a *CloneArgs) int64 {
 	}
 	n := &Task{P: child, CPU: c, done: make(chan struct{})}
 
-	hand := make(chan vmStart)
-	goAhead := make(chan bool)
-	go n.runVM(hand, goAhead)
-	st := <-hand
-	if st.err != nil {
-		return errno(st.err)
+	in, goAhead, err := n.startInterpreter()
+	if err != nil {
+		return errno(err)
 	}
 	spec := clone.VMSpec{
 		Flags:      fl & cloneVMHost,
@@ -97,13 +119,12 @@ func (t *Task) cloneVM(a *CloneArgs) int64 {
 	if t.stub != nil {
 		start = t.stub.Call
 	}
-	err := st.in.StartVM(&spec, start)
-	if err != nil {
+	if err := in.StartVM(&spec, start); err != nil {
 		goAhead <- false
 		t.P.Log.Printf(dbg.Clone, "clone: CLONE_VM child: %v", err)
 		return errno(err)
 	}
-	s := st.in.Stub()
+	s := in.Stub()
 	n.stub = s
 	n.Tid = s.Tid
 	child.Pid = s.Pid
@@ -126,15 +147,7 @@ func (t *Task) cloneVM(a *CloneArgs) int64 {
 	if fl&clonePidfd != 0 {
 		t.writeU32(a.Pidfd, uint32(s.Pidfd))
 	}
-	if fl&cloneParentSettid != 0 {
-		t.writeU32(a.ParentTID, uint32(s.Pid))
-	}
-	if fl&cloneChildSettid != 0 {
-		t.writeU32(a.ChildTID, uint32(s.Tid))
-	}
-	if fl&cloneChildCleartid != 0 {
-		n.ClearChildTID = a.ChildTID
-	}
+	t.tidWords(a, n)
 	t.P.Log.Printf(dbg.Clone, "clone: CLONE_VM child %d, flags %#x, exit signal %d", s.Pid, fl, a.ExitSignal)
 	goAhead <- true
 	if fl&cloneVfork != 0 {
@@ -148,22 +161,19 @@ func (t *Task) cloneVM(a *CloneArgs) int64 {
 // group, sharing its host handlers, fds, cwd and SysV undo list.
 func (t *Task) cloneStubThread(a *CloneArgs, n *Task) int64 {
 	fl := a.Flags
-	hand := make(chan vmStart)
-	goAhead := make(chan bool)
-	go n.runVM(hand, goAhead)
-	st := <-hand
-	if st.err != nil {
-		return errno(st.err)
+	in, goAhead, err := n.startInterpreter()
+	if err != nil {
+		return errno(err)
 	}
 	spec := clone.VMSpec{
 		Flags: unix.CLONE_THREAD | unix.CLONE_SIGHAND | unix.CLONE_FS | unix.CLONE_FILES | unix.CLONE_SYSVSEM,
 		Mask:  ^uint64(0), // until the thread is known to the signal router
 	}
-	if err := st.in.StartVM(&spec, t.stub.Call); err != nil {
+	if err := in.StartVM(&spec, t.stub.Call); err != nil {
 		goAhead <- false
 		return errno(err)
 	}
-	s := st.in.Stub()
+	s := in.Stub()
 	n.stub = s
 	n.Tid = s.Tid
 	n.Sig = t.Sig.NewSibling(n.interrupt, n.Tid, fl&cloneVfork != 0)
@@ -181,15 +191,7 @@ func (t *Task) cloneStubThread(a *CloneArgs, n *Task) int64 {
 			t.writeU32(a.Pidfd, uint32(fd))
 		}
 	}
-	if fl&cloneParentSettid != 0 {
-		t.writeU32(a.ParentTID, uint32(n.Tid))
-	}
-	if fl&cloneChildSettid != 0 {
-		t.writeU32(a.ChildTID, uint32(n.Tid))
-	}
-	if fl&cloneChildCleartid != 0 {
-		n.ClearChildTID = a.ChildTID
-	}
+	t.tidWords(a, n)
 	t.P.Log.Printf(dbg.Clone, "clone: thread %d of CLONE_VM child %d", n.Tid, p.Pid)
 	goAhead <- true
 	if fl&cloneVfork != 0 {
