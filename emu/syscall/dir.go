@@ -2,6 +2,7 @@ package syscall
 
 import (
 	"golang.org/x/sys/unix"
+	"unsafe"
 )
 
 // Directories and names: getdents, mkdir, unlink, rename, link, permissions,
@@ -52,12 +53,22 @@ func init() {
 
 // sysGetcwd fills the accessible start of the buffer: the kernel writes only
 // the path's length, and says ERANGE if that does not fit.
+// sysGetcwd gets the path into guestrun's memory first: the kernel gives
+// ERANGE only for a size too small, and a buffer that is not all writable
+// gets the bytes before its hole, then EFAULT.
 func sysGetcwd(t *Task, a *Args) int64 {
-	b, n, e := t.gbuf(a[0], a[1], unix.PROT_WRITE)
-	if e != 0 {
-		return e
+	buf := make([]byte, min(a[1], unix.PathMax+1))
+	if len(buf) == 0 {
+		return -int64(unix.ERANGE)
 	}
-	return t.hraw(unix.SYS_GETCWD, b, uintptr(n), 0)
+	r := t.hraw(unix.SYS_GETCWD, uintptr(unsafe.Pointer(&buf[0])), uintptr(len(buf)), 0)
+	if r < 0 {
+		return r
+	}
+	if a[0] == 0 || !t.copyOut(a[0], buf[:r]) {
+		return efault
+	}
+	return r
 }
 
 func sysUmask(t *Task, a *Args) int64 {

@@ -70,23 +70,6 @@ func (t *Task) writeU32(addr uint64, v uint32) bool {
 	return ok
 }
 
-// copyOutPrefix copies b to guest memory at addr as the kernel's
-// copy_to_user does: up to the first byte that is not writable. It reports
-// whether all of b was copied; if not, the call fails with EFAULT with the
-// start written, as in Linux.
-func (t *Task) copyOutPrefix(addr uint64, b []byte) bool {
-	if g, ok := t.out(addr, uint64(len(b))); ok {
-		copy(g, b)
-		return true
-	}
-	if n := t.span(addr, uint64(len(b)), unix.PROT_WRITE); n > 0 {
-		if g, ok := t.out(addr, n); ok {
-			copy(g, b[:n])
-		}
-	}
-	return false
-}
-
 // iovecs translates a guest iovec array into host iovecs over the guest
 // window; prot is PROT_READ for writev-like calls, PROT_WRITE for readv-like.
 func (t *Task) iovecs(addr, count uint64, prot int) ([]unix.Iovec, int64) {

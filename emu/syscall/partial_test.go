@@ -94,7 +94,7 @@ func TestIovecPrefix(t *testing.T) {
 func TestCopyOutPrefix(t *testing.T) {
 	mt := newMemTask(t)
 	h8 := uint64(mtRO) - 8
-	if mt.copyOutPrefix(h8, []byte("0123456789abcdef")) {
+	if mt.copyOut(h8, []byte("0123456789abcdef")) {
 		t.Errorf("copy over the read-only page succeeded")
 	}
 	if got := string(mt.bytes(h8, 8)); got != "01234567" {

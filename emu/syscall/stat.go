@@ -20,7 +20,7 @@ const (
 func init() {
 	def(unix.SYS_STAT, "stat", sysStat, ArgStr, ArgStatOut)
 	def(unix.SYS_LSTAT, "lstat", pass(unix.SYS_LSTAT, sPath, outN(statSize)), ArgStr, ArgStatOut)
-	def(unix.SYS_FSTAT, "fstat", pass(unix.SYS_FSTAT, sFD, outN(statSize)), ArgFD, ArgStatOut)
+	def(unix.SYS_FSTAT, "fstat", sysFstat, ArgFD, ArgStatOut)
 	def(unix.SYS_NEWFSTATAT, "newfstatat", sysNewfstatat, ArgFD, ArgStr, ArgStatOut, ArgAtFlags)
 	def(unix.SYS_STATX, "statx", sysStatx, ArgFD, ArgStr, ArgAtFlags, ArgHex, ArgStatxOut)
 	def(unix.SYS_STATFS, "statfs", pass(unix.SYS_STATFS, sPath, outN(statfsSize)), ArgStr, ArgPtr)
@@ -65,13 +65,32 @@ func sysStat(t *Task, a *Args) int64 {
 	if e != 0 {
 		return e
 	}
-	buf, ok := t.gp(a[1], statSize, unix.PROT_WRITE)
-	if !ok {
+	var st [statSize]byte
+	r := t.hcall6(unix.SYS_NEWFSTATAT, atFDCWD, p, uintptr(unsafe.Pointer(&st)), 0, 0, 0)
+	runtime.KeepAlive(keep)
+	return t.statOut(r, a[1], st[:])
+}
+
+// statOut finishes a stat-like call that the host made into b: as the
+// kernel, it resolves the path before it writes the buffer, and writes
+// the buffer up to its first bad byte.
+func (t *Task) statOut(r int64, addr uint64, b []byte) int64 {
+	if r < 0 {
+		return r
+	}
+	if addr == 0 || !t.copyOut(addr, b) {
 		return efault
 	}
-	r := t.hcall6(unix.SYS_NEWFSTATAT, atFDCWD, p, buf, 0, 0, 0)
-	runtime.KeepAlive(keep)
 	return r
+}
+
+func sysFstat(t *Task, a *Args) int64 {
+	if t.badFD(a[0]) {
+		return fdBad
+	}
+	var st [statSize]byte
+	r := t.hraw(unix.SYS_FSTAT, uintptr(a[0]), uintptr(unsafe.Pointer(&st)), 0)
+	return t.statOut(r, a[1], st[:])
 }
 
 func sysNewfstatat(t *Task, a *Args) int64 {
@@ -110,10 +129,8 @@ func (t *Task) statAt(nr uintptr, dirfd, path, buf, size, flags, mask uint64) in
 	if e != 0 {
 		return e
 	}
-	b, ok := t.gp(buf, size, unix.PROT_WRITE)
-	if !ok {
-		return efault
-	}
+	out := make([]byte, size)
+	b := uintptr(unsafe.Pointer(&out[0]))
 	var r int64
 	if nr == unix.SYS_STATX {
 		r = t.hcall6(nr, uintptr(dirfd), p, uintptr(flags), uintptr(mask), b, 0)
@@ -121,7 +138,8 @@ func (t *Task) statAt(nr uintptr, dirfd, path, buf, size, flags, mask uint64) in
 		r = t.hcall6(nr, uintptr(dirfd), p, b, uintptr(flags), 0, 0)
 	}
 	runtime.KeepAlive(keep)
-	return r
+	runtime.KeepAlive(out)
+	return t.statOut(r, buf, out)
 }
 
 func sysAccess(t *Task, a *Args) int64 {

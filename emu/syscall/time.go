@@ -35,11 +35,18 @@ func (t *Task) copyOut(addr uint64, b []byte) bool {
 	if addr == 0 {
 		return true
 	}
-	g, ok := t.out(addr, uint64(len(b)))
-	if ok {
+	if g, ok := t.out(addr, uint64(len(b))); ok {
 		copy(g, b)
+		return true
 	}
-	return ok
+	// As the kernel's copy_to_user: the bytes up to the first one that
+	// is not writable are written, then the call fails with EFAULT.
+	if n := t.span(addr, uint64(len(b)), unix.PROT_WRITE); n > 0 {
+		if g, ok := t.out(addr, n); ok {
+			copy(g, b[:n])
+		}
+	}
+	return false
 }
 
 // copyIn reads len(b) bytes of guest memory at addr.
@@ -54,11 +61,14 @@ func (t *Task) copyIn(addr uint64, b []byte) bool {
 // sysClockGettime is frequent (there is no vDSO), so the kernel writes
 // straight into guest memory.
 func sysClockGettime(t *Task, a *Args) int64 {
-	p, ok := t.gp(a[1], tspecLen, unix.PROT_WRITE)
-	if !ok || p == 0 {
+	var ts [tspecLen]byte
+	if r := t.hraw(unix.SYS_CLOCK_GETTIME, uintptr(a[0]), uintptr(unsafe.Pointer(&ts)), 0); r < 0 {
+		return r
+	}
+	if a[1] == 0 || !t.copyOut(a[1], ts[:]) {
 		return efault
 	}
-	return t.hraw(unix.SYS_CLOCK_GETTIME, uintptr(a[0]), p, 0)
+	return 0
 }
 
 func sysClockGetres(t *Task, a *Args) int64 {
