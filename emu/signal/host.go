@@ -265,7 +265,7 @@ func (p *Process) fromHost(info Info, tid int) {
 		}
 	case sig != int(unix.SIGCHLD) && info.Code > 0 && info.Code <= cldContinued && hiddenExit(info.Pid(), sig):
 		// A trampoline's exit signal other than SIGCHLD.
-		if p.Pid != unix.Getpid() || DropChild(&info) {
+		if DropChild(&info) {
 			return
 		}
 	case sig == int(unix.SIGCHLD) && info.Code > 0:

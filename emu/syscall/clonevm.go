@@ -343,9 +343,7 @@ func (t *Task) hostExecStub(argv, env []string) error {
 func cstrings(ss []string) []*byte {
 	a := make([]*byte, len(ss)+1)
 	for i, s := range ss {
-		b := make([]byte, len(s)+1)
-		copy(b, s)
-		a[i] = &b[0]
+		a[i] = cstring(s)
 	}
 	return a
 }

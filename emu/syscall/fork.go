@@ -172,7 +172,10 @@ func (t *Task) cloneProcess(r *CloneArgs) int64 {
 		kid = signal.MakeChild(int(r.ExitSignal), flag)
 		spec.ParentTid = &kid.Pid
 	}
-	res, err := clone.Spawn(spec, signal.Hide, signal.Unhide)
+	// A child whose exec fails is reaped unseen by its parent: this
+	// process, or the stub of a CLONE_VM child.
+	hide := func(pid int) { signal.HideChild(pid, int(r.ExitSignal), t.P.Pid) }
+	res, err := clone.Spawn(spec, hide, signal.Unhide)
 	if kid != nil {
 		kid.Made(res.Pid)
 	}
