@@ -130,12 +130,10 @@ func cstring(s string) *byte {
 // Spawn makes the child and returns once it has exec'd. If the execve fails
 // the child exits with 127 and, unless it was made another process's child
 // (CLONE_PARENT), Spawn reaps it and returns the execve error. hide and
-// unhide, if not nil, are for the child's exit signal, which the caller's
+// reaped, if not nil, are for the child's exit signal, which the caller's
 // parent must not see: hide is called with the child's pid before it is
-// reaped, and unhide if it turns out that no exit signal was sent (the
-// kernel reaped the child itself); otherwise the code that catches the
-// signal forgets the pid.
-func Spawn(s *Spec, hide, unhide func(pid int)) (Result, error) {
+// reaped, and reaped once Spawn's wait is over.
+func Spawn(s *Spec, hide, reaped func(pid int)) (Result, error) {
 	argv := cstrings(s.Argv)
 	envp := cstrings(s.Env)
 	p := &prog{
@@ -222,14 +220,13 @@ func Spawn(s *Spec, hide, unhide func(pid int)) (Result, error) {
 			s.Wait(pid)
 		} else if s.Flags&unix.CLONE_PARENT == 0 {
 			for {
-				_, err := unix.Wait4(pid, nil, unix.WALL, nil)
-				if err == unix.ECHILD && unhide != nil {
-					unhide(pid)
-				}
-				if err != unix.EINTR {
+				if _, err := unix.Wait4(pid, nil, unix.WALL, nil); err != unix.EINTR {
 					break
 				}
 			}
+		}
+		if s.Flags&unix.CLONE_PARENT == 0 && reaped != nil {
+			reaped(pid)
 		}
 		return Result{}, unix.Errno(-p.err)
 	}

@@ -66,3 +66,40 @@ func TestDropChild(t *testing.T) {
 		t.Error("a real child's SIGCHLD dropped")
 	}
 }
+
+// TestHiddenSettles checks that a hidden process is forgotten only once it
+// was both reaped and its exit signal caught, in either order: a wait may
+// reap it while the signal is on the way, and the signal code may find it
+// reaped by a wait that has not yet told the registry.
+func TestHiddenSettles(t *testing.T) {
+	info := Info{Signo: int32(unix.SIGCHLD), Code: cldExited}
+
+	pid := exited(t, "1")
+	Hide(pid)
+	if _, err := unix.Wait4(pid, nil, 0, nil); err != nil {
+		t.Fatal(err)
+	}
+	if !Reaped(pid, cldExited) || !IsHidden(pid) {
+		t.Fatal("forgotten when reaped, before its signal was caught")
+	}
+	info.SetSender(pid, 0)
+	if !DropChild(&info) {
+		t.Error("the late exit signal of a reaped hidden process delivered")
+	}
+	if IsHidden(pid) {
+		t.Error("still registered after it was reaped and its signal caught")
+	}
+
+	pid = exited(t, "2")
+	Hide(pid)
+	if _, err := unix.Wait4(pid, nil, 0, nil); err != nil {
+		t.Fatal(err)
+	}
+	info.SetSender(pid, 0)
+	if !DropChild(&info) || !IsHidden(pid) {
+		t.Fatal("forgotten when its signal was caught, before the wait that reaped it said so")
+	}
+	if !Reaped(pid, cldExited) || IsHidden(pid) {
+		t.Error("wrong answer or still registered after the wait said so")
+	}
+}

@@ -140,6 +140,7 @@ func (t *Task) cloneVM(a *CloneArgs) int64 {
 	child.threads[n.Tid] = n
 	child.leader = n
 	child.live = 1
+	signal.Unhide(s.Tid)
 	signal.AddStub(s.Tid, child.Sig)
 	addVMChild(child)
 	var none uint64

@@ -175,7 +175,7 @@ func (t *Task) cloneProcess(r *CloneArgs) int64 {
 	// A child whose exec fails is reaped unseen by its parent: this
 	// process, or the stub of a CLONE_VM child.
 	hide := func(pid int) { signal.HideChild(pid, int(r.ExitSignal), t.P.Pid) }
-	res, err := clone.Spawn(spec, hide, signal.Unhide)
+	res, err := clone.Spawn(spec, hide, signal.ReapedHidden)
 	if kid != nil {
 		kid.Made(res.Pid)
 	}
@@ -188,6 +188,7 @@ func (t *Task) cloneProcess(r *CloneArgs) int64 {
 		return errno(err)
 	}
 	t.P.Log.Printf(dbg.Clone, "clone: new process %d, flags %#x, exit signal %d", res.Pid, fl, r.ExitSignal)
+	signal.Unhide(res.Pid)
 	if fl&cloneParent == 0 && r.ExitSignal == uint64(unix.SIGCHLD) {
 		signal.SetExitSignal(res.Pid, int(r.ExitSignal))
 	}
