@@ -107,7 +107,8 @@ func (t *Task) isGuestTid(s string) bool {
 }
 
 // The guest's /proc/self/task lists only its threads, not guestrun's Go
-// runtime threads: a getdents on that directory drops the others' entries.
+// runtime threads, and its /proc/self/fd and fdinfo not guestrun's own fds:
+// a getdents on those directories drops the others' entries.
 
 func sysGetdents64(t *Task, a *Args) int64 { return t.getdents(unix.SYS_GETDENTS64, a) }
 func sysGetdents(t *Task, a *Args) int64   { return t.getdents(unix.SYS_GETDENTS, a) }
@@ -120,34 +121,52 @@ func (t *Task) getdents(nr uintptr, a *Args) int64 {
 	if !ok {
 		return efault
 	}
-	task := isTaskDir(int(int32(a[0])))
+	keep := t.procDirFilter(int(int32(a[0])))
 	for {
 		r := t.hcall(nr, uintptr(a[0]), p, uintptr(a[2]))
-		if r <= 0 || !task {
+		if r <= 0 || keep == nil {
 			return r
 		}
 		b, ok := t.out(a[1], uint64(r))
 		if !ok {
 			return efault
 		}
-		// A batch of nothing but guestrun's threads: read on.
-		if n := t.keepGuestTasks(b, nr == unix.SYS_GETDENTS64); n > 0 {
+		// A batch of nothing but guestrun's entries: read on.
+		if n := keepEntries(b, nr == unix.SYS_GETDENTS64, keep); n > 0 {
 			return int64(n)
 		}
 	}
 }
 
-// isTaskDir reports whether fd is guestrun's /proc/PID/task directory.
-func isTaskDir(fd int) bool {
+// procDirFilter returns which names of directory fd the guest may see, or
+// nil for all: fd is this process's /proc/PID/task, fd or fdinfo.
+func (t *Task) procDirFilter(fd int) func(name string) bool {
 	var buf [64]byte
-	n, err := unix.Readlink("/proc/self/fd/"+strconv.Itoa(fd), buf[:])
-	return err == nil && string(buf[:n]) == "/proc/"+strconv.Itoa(unix.Getpid())+"/task"
+	pid := "/proc/" + strconv.Itoa(t.P.Pid) + "/"
+	n, err := unix.Readlink(pid+"fd/"+strconv.Itoa(fd), buf[:])
+	if err != nil {
+		return nil
+	}
+	dir, ok := strings.CutPrefix(string(buf[:n]), pid)
+	if !ok {
+		return nil
+	}
+	switch dir {
+	case "task":
+		return t.isGuestTid
+	case "fd", "fdinfo":
+		return func(name string) bool {
+			fd, err := strconv.Atoi(name)
+			return err != nil || !t.P.reserved(fd)
+		}
+	}
+	return nil
 }
 
-// keepGuestTasks compacts a getdents buffer to the entries of guest threads
-// (and . and ..) and returns its new length. struct linux_dirent64 has the
-// name at 19, struct linux_dirent at 18; both have d_reclen at 16.
-func (t *Task) keepGuestTasks(b []byte, dirent64 bool) int {
+// keepEntries compacts a getdents buffer to . and .. and the entries keep
+// accepts, and returns its new length. struct linux_dirent64 has the name
+// at 19, struct linux_dirent at 18; both have d_reclen at 16.
+func keepEntries(b []byte, dirent64 bool, keep func(name string) bool) int {
 	nameAt := 18
 	if dirent64 {
 		nameAt = 19
@@ -162,7 +181,7 @@ func (t *Task) keepGuestTasks(b []byte, dirent64 bool) int {
 		if i := bytes.IndexByte(name, 0); i >= 0 {
 			name = name[:i]
 		}
-		if len(name) == 0 || name[0] == '.' || t.isGuestTid(string(name)) {
+		if len(name) == 0 || name[0] == '.' || keep(string(name)) {
 			copy(b[out:], b[off:off+rl])
 			out += rl
 		}
