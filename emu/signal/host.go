@@ -58,6 +58,11 @@ type ring struct {
 
 var hostRing ring
 
+// draining is held while slots are taken from the ring and routed, so that
+// DrainHost returns only once a signal the router took meanwhile is queued
+// too.
+var draining sync.Mutex
+
 var catching struct {
 	once    sync.Once
 	mu      sync.Mutex
@@ -206,10 +211,12 @@ func DrainHost() {
 // drain takes the full slots of the ring, in their order, and routes them;
 // it returns them in batch.
 func drain(batch []hostSlot) []hostSlot {
+	draining.Lock()
+	defer draining.Unlock()
 	for i := range hostRing.slots {
 		s := &hostRing.slots[i]
-		// The router and threads calling DrainHost may drain at once:
-		// 3 marks a slot being taken.
+		// Catching threads write slots while they are taken: 3 marks
+		// a slot being taken.
 		if atomic.CompareAndSwapUint32(&s.state, 2, 3) {
 			batch = append(batch, hostSlot{tid: s.tid, seq: s.seq, info: s.info})
 			atomic.StoreUint32(&s.state, 0)
