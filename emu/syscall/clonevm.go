@@ -143,8 +143,7 @@ func (t *Task) cloneVM(a *CloneArgs) int64 {
 	signal.Unhide(s.Tid)
 	signal.AddStub(s.Tid, child.Sig)
 	addVMChild(child)
-	var none uint64
-	n.hraw6(unix.SYS_RT_SIGPROCMASK, unix.SIG_SETMASK, uintptr(unsafe.Pointer(&none)), 0, 8, 0, 0)
+	unblockStub(s)
 	if fl&clonePidfd != 0 {
 		t.writeU32(a.Pidfd, uint32(s.Pidfd))
 	}
@@ -184,8 +183,7 @@ func (t *Task) cloneStubThread(a *CloneArgs, n *Task) int64 {
 	p.live++
 	p.mu.Unlock()
 	signal.AddStub(s.Tid, p.Sig)
-	var none uint64
-	n.hraw6(unix.SYS_RT_SIGPROCMASK, unix.SIG_SETMASK, uintptr(unsafe.Pointer(&none)), 0, 8, 0, 0)
+	unblockStub(s)
 	if fl&clonePidfd != 0 {
 		fd := t.hraw(unix.SYS_PIDFD_OPEN, uintptr(n.Tid), pidfdThread, 0)
 		if fd >= 0 {
@@ -221,6 +219,16 @@ func (n *Task) runVM(hand chan<- vmStart, goAhead <-chan bool) {
 		n.interrupt()
 	}()
 	n.Run()
+}
+
+// unblockStub unblocks the signals of a new stub, once the signal router
+// knows it. The creator calls it, not the new task's goroutine: a stub
+// killed meanwhile is left for that goroutine to find, since n.hraw6 would
+// end the calling goroutine and release the stub on the creator's thread.
+func unblockStub(s *clone.Stub) {
+	var none uint64
+	s.Syscall(unix.SYS_RT_SIGPROCMASK, [6]uintptr{unix.SIG_SETMASK, uintptr(unsafe.Pointer(&none)), 0, 8})
+	runtime.KeepAlive(&none)
 }
 
 // stubCall runs a host syscall on the task's stub. If the stub is gone (it
