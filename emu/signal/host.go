@@ -113,7 +113,9 @@ func CatchHost(p *Process) {
 		}
 	}
 	p.unlock()
-	hostAction(int(unix.SIGCHLD), p.Action(int(unix.SIGCHLD)))
+	for _, sig := range []unix.Signal{unix.SIGCHLD, unix.SIGTTOU, unix.SIGTTIN} {
+		hostAction(p, int(sig), p.Action(int(sig)))
+	}
 }
 
 // chain puts chainHandler in front of the Go runtime's handler of sig,
@@ -164,25 +166,41 @@ func catchAgain(sig unix.Signal) {
 	}
 }
 
-// hostAction follows a guest disposition change on the host: SIGCHLD's
-// host disposition mirrors the guest's, so that the kernel itself reaps the
-// children of a guest that ignores SIGCHLD or sets SA_NOCLDWAIT, and sends
-// no SIGCHLD for stops under SA_NOCLDSTOP.
-func hostAction(sig int, act Action) {
-	if sig != int(unix.SIGCHLD) {
+// mirrored are the signals whose host disposition follows the guest's,
+// because the kernel acts on the disposition itself: an ignored SIGCHLD
+// (or SA_NOCLDWAIT) makes it reap the children, SA_NOCLDSTOP keeps it from
+// reporting stops, and an ignored SIGTTOU or SIGTTIN lets a process outside
+// the terminal's foreground group change its settings or read it (a
+// shell's tcsetpgrp after fg) where a caught one stops it or fails EIO.
+var mirrored = Bit(int(unix.SIGCHLD)) | Bit(int(unix.SIGTTOU)) | Bit(int(unix.SIGTTIN))
+
+// hostAction follows a disposition change of the guest process guestrun
+// itself runs on the host (a stub's is StubActions').
+func hostAction(p *Process, sig int, act Action) {
+	if !mirrored.Has(sig) {
 		return
 	}
 	catching.mu.Lock()
 	defer catching.mu.Unlock()
-	if !catching.active {
+	if !catching.active || catching.target.Load() != p {
 		return
 	}
-	if act.Handler == IGN {
-		ign := kernelSigaction{handler: IGN}
-		sigaction(unix.SIGCHLD, &ign)
-		return
+	h := hostActionOf(sig, act)
+	sigaction(unix.Signal(sig), &kernelSigaction{handler: h.Handler, flags: h.Flags, restorer: h.Restorer, mask: h.Mask})
+}
+
+// hostActionOf is the host disposition of sig when the guest's is act.
+func hostActionOf(sig int, act Action) HostAction {
+	if mirrored.Has(sig) && act.Handler == IGN {
+		return HostAction{Handler: IGN}
 	}
-	catchSignal(sig, uintptr(act.Flags&(SANoCldStop|SANoCldWait)))
+	_, _, catch, restorer := asmAddrs()
+	h := HostAction{Handler: catch, Flags: SASigInfo | SAOnStack | SARestorer | SARestart,
+		Restorer: restorer, Mask: handlerMask}
+	if sig == int(unix.SIGCHLD) {
+		h.Flags |= uintptr(act.Flags & (SANoCldStop | SANoCldWait))
+	}
+	return h
 }
 
 // routeHost takes the caught signals off the ring, in the order they were

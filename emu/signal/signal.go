@@ -319,7 +319,7 @@ func (p *Process) SetAction(sig int, act *Action) Action {
 		if p.ignoredLocked(sig) {
 			p.flushLocked(Bit(sig))
 		}
-		hostAction(sig, a)
+		hostAction(p, sig, a)
 	}
 	return old
 }

@@ -62,27 +62,28 @@ type HostAction struct {
 
 // StubActions are the host handlers of a stub standing for a task of p:
 // every signal that can be caught is, as guestrun catches them, and
-// InterruptSignal interrupts the stub's syscalls. SIGCHLD follows the
-// guest's disposition, as in guestrun (hostAction).
+// InterruptSignal interrupts the stub's syscalls. SIGCHLD, SIGTTOU and
+// SIGTTIN follow the guest's disposition, as in guestrun (hostAction).
 func (p *Process) StubActions() [NSig]HostAction {
-	_, intr, catch, restorer := asmAddrs()
+	_, intr, _, restorer := asmAddrs()
 	var a [NSig]HostAction
 	for sig := 1; sig < NSig; sig++ {
-		if Unblockable.Has(sig) {
-			continue
+		if !Unblockable.Has(sig) {
+			a[sig-1] = hostActionOf(sig, p.Action(sig))
 		}
-		a[sig-1] = HostAction{Handler: catch, Flags: SASigInfo | SAOnStack | SARestorer | SARestart,
-			Restorer: restorer, Mask: handlerMask}
-	}
-	chld := p.Action(int(unix.SIGCHLD))
-	if chld.Handler == IGN {
-		a[unix.SIGCHLD-1] = HostAction{Handler: IGN}
-	} else {
-		a[unix.SIGCHLD-1].Flags |= uintptr(chld.Flags & (SANoCldStop | SANoCldWait))
 	}
 	a[InterruptSignal-1] = HostAction{Handler: intr, Flags: SASigInfo | SAOnStack | SARestorer,
 		Restorer: restorer, Mask: handlerMask}
 	return a
+}
+
+// StubAction is the host disposition of sig for a stub of p, which follows
+// a change of the guest's disposition (hostAction).
+func (p *Process) StubAction(sig int) (HostAction, bool) {
+	if !mirrored.Has(sig) {
+		return HostAction{}, false
+	}
+	return hostActionOf(sig, p.Action(sig)), true
 }
 
 // SafeWindowAddr is the address of the code SafeSyscall runs, which a stub

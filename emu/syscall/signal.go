@@ -61,6 +61,12 @@ func sysRtSigaction(t *Task, a *Args) int64 {
 		return -int64(unix.EINVAL)
 	}
 	old := t.P.Sig.SetAction(sig, act)
+	if h, ok := t.P.Sig.StubAction(sig); ok && act != nil && t.stub != nil {
+		// The kernel acts on this one's disposition (hostAction): the
+		// stub's follows the guest's, as guestrun's does.
+		k := [4]uint64{uint64(h.Handler), uint64(h.Flags), uint64(h.Restorer), h.Mask}
+		t.hraw6(unix.SYS_RT_SIGACTION, uintptr(sig), uintptr(unsafe.Pointer(&k)), 0, 8, 0, 0)
+	}
 	if a[2] != 0 {
 		b, ok := t.out(a[2], sigactionSize)
 		if !ok {
