@@ -54,6 +54,170 @@ func binSel(in *Inst, rr, ri, rm, mr, mi [4]handler) handler {
 	return opAluGeneric
 }
 
+// The 32- and 64-bit register forms of the five ALU operations are not
+// generic: a generic handler runs through a wrapper that passes its
+// dictionary, a second call (see movR64M).
+
+func addRR32(c *CPU, in *Inst) {
+	d := in.args[0].reg & 15
+	a, b := uint32(c.R[d]), uint32(c.R[in.args[1].reg&15])
+	r := a + b
+	c.R[d] = uint64(r)
+	c.setLazy(lazyAdd, 4, uint64(a), uint64(b), uint64(r))
+}
+
+func addRR64(c *CPU, in *Inst) {
+	d := in.args[0].reg & 15
+	a, b := c.R[d], c.R[in.args[1].reg&15]
+	r := a + b
+	c.R[d] = r
+	c.setLazy(lazyAdd, 8, a, b, r)
+}
+
+func addRI32(c *CPU, in *Inst) {
+	d := in.args[0].reg & 15
+	a, b := uint32(c.R[d]), uint32(in.imm)
+	r := a + b
+	c.R[d] = uint64(r)
+	c.setLazy(lazyAdd, 4, uint64(a), uint64(b), uint64(r))
+}
+
+func addRI64(c *CPU, in *Inst) {
+	d := in.args[0].reg & 15
+	a, b := c.R[d], in.imm
+	r := a + b
+	c.R[d] = r
+	c.setLazy(lazyAdd, 8, a, b, r)
+}
+
+func subRR32(c *CPU, in *Inst) {
+	d := in.args[0].reg & 15
+	a, b := uint32(c.R[d]), uint32(c.R[in.args[1].reg&15])
+	r := a - b
+	c.R[d] = uint64(r)
+	c.setLazy(lazySub, 4, uint64(a), uint64(b), uint64(r))
+}
+
+func subRR64(c *CPU, in *Inst) {
+	d := in.args[0].reg & 15
+	a, b := c.R[d], c.R[in.args[1].reg&15]
+	r := a - b
+	c.R[d] = r
+	c.setLazy(lazySub, 8, a, b, r)
+}
+
+func subRI32(c *CPU, in *Inst) {
+	d := in.args[0].reg & 15
+	a, b := uint32(c.R[d]), uint32(in.imm)
+	r := a - b
+	c.R[d] = uint64(r)
+	c.setLazy(lazySub, 4, uint64(a), uint64(b), uint64(r))
+}
+
+func subRI64(c *CPU, in *Inst) {
+	d := in.args[0].reg & 15
+	a, b := c.R[d], in.imm
+	r := a - b
+	c.R[d] = r
+	c.setLazy(lazySub, 8, a, b, r)
+}
+
+func andRR32(c *CPU, in *Inst) {
+	d := in.args[0].reg & 15
+	a, b := uint32(c.R[d]), uint32(c.R[in.args[1].reg&15])
+	r := a & b
+	c.R[d] = uint64(r)
+	c.setLazy(lazyLogic, 4, 0, 0, uint64(r))
+}
+
+func andRR64(c *CPU, in *Inst) {
+	d := in.args[0].reg & 15
+	a, b := c.R[d], c.R[in.args[1].reg&15]
+	r := a & b
+	c.R[d] = r
+	c.setLazy(lazyLogic, 8, 0, 0, r)
+}
+
+func andRI32(c *CPU, in *Inst) {
+	d := in.args[0].reg & 15
+	a, b := uint32(c.R[d]), uint32(in.imm)
+	r := a & b
+	c.R[d] = uint64(r)
+	c.setLazy(lazyLogic, 4, 0, 0, uint64(r))
+}
+
+func andRI64(c *CPU, in *Inst) {
+	d := in.args[0].reg & 15
+	a, b := c.R[d], in.imm
+	r := a & b
+	c.R[d] = r
+	c.setLazy(lazyLogic, 8, 0, 0, r)
+}
+
+func orRR32(c *CPU, in *Inst) {
+	d := in.args[0].reg & 15
+	a, b := uint32(c.R[d]), uint32(c.R[in.args[1].reg&15])
+	r := a | b
+	c.R[d] = uint64(r)
+	c.setLazy(lazyLogic, 4, 0, 0, uint64(r))
+}
+
+func orRR64(c *CPU, in *Inst) {
+	d := in.args[0].reg & 15
+	a, b := c.R[d], c.R[in.args[1].reg&15]
+	r := a | b
+	c.R[d] = r
+	c.setLazy(lazyLogic, 8, 0, 0, r)
+}
+
+func orRI32(c *CPU, in *Inst) {
+	d := in.args[0].reg & 15
+	a, b := uint32(c.R[d]), uint32(in.imm)
+	r := a | b
+	c.R[d] = uint64(r)
+	c.setLazy(lazyLogic, 4, 0, 0, uint64(r))
+}
+
+func orRI64(c *CPU, in *Inst) {
+	d := in.args[0].reg & 15
+	a, b := c.R[d], in.imm
+	r := a | b
+	c.R[d] = r
+	c.setLazy(lazyLogic, 8, 0, 0, r)
+}
+
+func xorRR32(c *CPU, in *Inst) {
+	d := in.args[0].reg & 15
+	a, b := uint32(c.R[d]), uint32(c.R[in.args[1].reg&15])
+	r := a ^ b
+	c.R[d] = uint64(r)
+	c.setLazy(lazyLogic, 4, 0, 0, uint64(r))
+}
+
+func xorRR64(c *CPU, in *Inst) {
+	d := in.args[0].reg & 15
+	a, b := c.R[d], c.R[in.args[1].reg&15]
+	r := a ^ b
+	c.R[d] = r
+	c.setLazy(lazyLogic, 8, 0, 0, r)
+}
+
+func xorRI32(c *CPU, in *Inst) {
+	d := in.args[0].reg & 15
+	a, b := uint32(c.R[d]), uint32(in.imm)
+	r := a ^ b
+	c.R[d] = uint64(r)
+	c.setLazy(lazyLogic, 4, 0, 0, uint64(r))
+}
+
+func xorRI64(c *CPU, in *Inst) {
+	d := in.args[0].reg & 15
+	a, b := c.R[d], in.imm
+	r := a ^ b
+	c.R[d] = r
+	c.setLazy(lazyLogic, 8, 0, 0, r)
+}
+
 // ADD
 
 func aluAdd[T word](c *CPU, a, b T) T {
@@ -93,8 +257,8 @@ func addMI[T word](c *CPU, in *Inst) {
 
 func selAdd(in *Inst) handler {
 	return binSel(in,
-		[4]handler{addRR[uint8], addRR[uint16], addRR[uint32], addRR[uint64]},
-		[4]handler{addRI[uint8], addRI[uint16], addRI[uint32], addRI[uint64]},
+		[4]handler{addRR[uint8], addRR[uint16], addRR32, addRR64},
+		[4]handler{addRI[uint8], addRI[uint16], addRI32, addRI64},
 		[4]handler{addRM[uint8], addRM[uint16], addRM[uint32], addRM[uint64]},
 		[4]handler{addMR[uint8], addMR[uint16], addMR[uint32], addMR[uint64]},
 		[4]handler{addMI[uint8], addMI[uint16], addMI[uint32], addMI[uint64]})
@@ -139,8 +303,8 @@ func subMI[T word](c *CPU, in *Inst) {
 
 func selSub(in *Inst) handler {
 	return binSel(in,
-		[4]handler{subRR[uint8], subRR[uint16], subRR[uint32], subRR[uint64]},
-		[4]handler{subRI[uint8], subRI[uint16], subRI[uint32], subRI[uint64]},
+		[4]handler{subRR[uint8], subRR[uint16], subRR32, subRR64},
+		[4]handler{subRI[uint8], subRI[uint16], subRI32, subRI64},
 		[4]handler{subRM[uint8], subRM[uint16], subRM[uint32], subRM[uint64]},
 		[4]handler{subMR[uint8], subMR[uint16], subMR[uint32], subMR[uint64]},
 		[4]handler{subMI[uint8], subMI[uint16], subMI[uint32], subMI[uint64]})
@@ -201,8 +365,8 @@ func andMI[T word](c *CPU, in *Inst) {
 
 func selAnd(in *Inst) handler {
 	return binSel(in,
-		[4]handler{andRR[uint8], andRR[uint16], andRR[uint32], andRR[uint64]},
-		[4]handler{andRI[uint8], andRI[uint16], andRI[uint32], andRI[uint64]},
+		[4]handler{andRR[uint8], andRR[uint16], andRR32, andRR64},
+		[4]handler{andRI[uint8], andRI[uint16], andRI32, andRI64},
 		[4]handler{andRM[uint8], andRM[uint16], andRM[uint32], andRM[uint64]},
 		[4]handler{andMR[uint8], andMR[uint16], andMR[uint32], andMR[uint64]},
 		[4]handler{andMI[uint8], andMI[uint16], andMI[uint32], andMI[uint64]})
@@ -239,8 +403,8 @@ func orMI[T word](c *CPU, in *Inst) {
 
 func selOr(in *Inst) handler {
 	return binSel(in,
-		[4]handler{orRR[uint8], orRR[uint16], orRR[uint32], orRR[uint64]},
-		[4]handler{orRI[uint8], orRI[uint16], orRI[uint32], orRI[uint64]},
+		[4]handler{orRR[uint8], orRR[uint16], orRR32, orRR64},
+		[4]handler{orRI[uint8], orRI[uint16], orRI32, orRI64},
 		[4]handler{orRM[uint8], orRM[uint16], orRM[uint32], orRM[uint64]},
 		[4]handler{orMR[uint8], orMR[uint16], orMR[uint32], orMR[uint64]},
 		[4]handler{orMI[uint8], orMI[uint16], orMI[uint32], orMI[uint64]})
@@ -277,8 +441,8 @@ func xorMI[T word](c *CPU, in *Inst) {
 
 func selXor(in *Inst) handler {
 	return binSel(in,
-		[4]handler{xorRR[uint8], xorRR[uint16], xorRR[uint32], xorRR[uint64]},
-		[4]handler{xorRI[uint8], xorRI[uint16], xorRI[uint32], xorRI[uint64]},
+		[4]handler{xorRR[uint8], xorRR[uint16], xorRR32, xorRR64},
+		[4]handler{xorRI[uint8], xorRI[uint16], xorRI32, xorRI64},
 		[4]handler{xorRM[uint8], xorRM[uint16], xorRM[uint32], xorRM[uint64]},
 		[4]handler{xorMR[uint8], xorMR[uint16], xorMR[uint32], xorMR[uint64]},
 		[4]handler{xorMI[uint8], xorMI[uint16], xorMI[uint32], xorMI[uint64]})

@@ -43,7 +43,7 @@ func jmpM(c *CPU, in *Inst)   { c.RIP = c.canonical(c.load64(c.ea(in))) }
 // at the branch itself, before it pushes or pops anything.
 func (c *CPU) canonical(t uint64) uint64 {
 	if t+1<<47 >= 1<<48 {
-		c.segv(t)
+		c.gp()
 	}
 	return t
 }
@@ -103,7 +103,8 @@ func opRetImm(c *CPU, in *Inst) {
 	c.RIP = t
 }
 
-// Jcc: one handler per condition, so the test is inlined.
+// Jcc: one handler per condition, so the test is inlined. A Jcc may be
+// inside its block (see Block): taken, it ends the block.
 
 func selJcc(in *Inst) handler {
 	in.cc = ccOf[in.op]
@@ -112,99 +113,105 @@ func selJcc(in *Inst) handler {
 
 var jccHandlers = [16]handler{jo, jno, jb, jae, je, jne, jbe, ja, js, jns, jp, jnp, jl, jge, jle, jg}
 
+// jumpOut is a taken Jcc: it sets RIP and ends the block.
+func (c *CPU) jumpOut(t uint64) {
+	c.RIP = t
+	c.lim = 0
+}
+
 func jo(c *CPU, in *Inst) {
 	if c.of() {
-		c.RIP = in.imm
+		c.jumpOut(in.imm)
 	}
 }
 
 func jno(c *CPU, in *Inst) {
 	if !c.of() {
-		c.RIP = in.imm
+		c.jumpOut(in.imm)
 	}
 }
 
 func jb(c *CPU, in *Inst) {
 	if c.cf() != 0 {
-		c.RIP = in.imm
+		c.jumpOut(in.imm)
 	}
 }
 
 func jae(c *CPU, in *Inst) {
 	if c.cf() == 0 {
-		c.RIP = in.imm
+		c.jumpOut(in.imm)
 	}
 }
 
 func je(c *CPU, in *Inst) {
 	if c.zf() {
-		c.RIP = in.imm
+		c.jumpOut(in.imm)
 	}
 }
 
 func jne(c *CPU, in *Inst) {
 	if !c.zf() {
-		c.RIP = in.imm
+		c.jumpOut(in.imm)
 	}
 }
 
 func jbe(c *CPU, in *Inst) {
 	if c.condBE() {
-		c.RIP = in.imm
+		c.jumpOut(in.imm)
 	}
 }
 
 func ja(c *CPU, in *Inst) {
 	if !c.condBE() {
-		c.RIP = in.imm
+		c.jumpOut(in.imm)
 	}
 }
 
 func js(c *CPU, in *Inst) {
 	if c.sf() {
-		c.RIP = in.imm
+		c.jumpOut(in.imm)
 	}
 }
 
 func jns(c *CPU, in *Inst) {
 	if !c.sf() {
-		c.RIP = in.imm
+		c.jumpOut(in.imm)
 	}
 }
 
 func jp(c *CPU, in *Inst) {
 	if c.pf() {
-		c.RIP = in.imm
+		c.jumpOut(in.imm)
 	}
 }
 
 func jnp(c *CPU, in *Inst) {
 	if !c.pf() {
-		c.RIP = in.imm
+		c.jumpOut(in.imm)
 	}
 }
 
 func jl(c *CPU, in *Inst) {
 	if c.condL() {
-		c.RIP = in.imm
+		c.jumpOut(in.imm)
 	}
 }
 
 func jge(c *CPU, in *Inst) {
 	if !c.condL() {
-		c.RIP = in.imm
+		c.jumpOut(in.imm)
 	}
 }
 
 func jle(c *CPU, in *Inst) {
 	if c.condLE() {
-		c.RIP = in.imm
+		c.jumpOut(in.imm)
 	}
 }
 
 func jg(c *CPU, in *Inst) {
 	if !c.condLE() {
-		c.RIP = in.imm
+		c.jumpOut(in.imm)
 	}
 }
 

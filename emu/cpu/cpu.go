@@ -104,6 +104,8 @@ type CPU struct {
 	code  *CodeCache
 	l1    *[l1Size]*Block // direct-mapped front of the code cache
 	cur   *Inst           // instruction being executed, for fault RIP
+	lim   int             // instructions of the block to run; a taken side exit clears it
+	off   uint8           // added to cur's address while a fused instruction runs its second part
 	stop  StopKind
 	irq   uint32 // set by Interrupt, read between blocks
 	Stats Stats

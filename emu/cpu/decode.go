@@ -21,12 +21,14 @@ const (
 	maxInstLen    = 15
 )
 
-// Block is a straight-line run of decoded instructions that ends at a branch,
-// a syscall, a page boundary or maxBlockInsts.
+// Block is a straight-line run of decoded instructions that ends at a branch
+// other than Jcc, a syscall, a page boundary or maxBlockInsts. A Jcc inside
+// a block is a side exit: taken, it ends the block there (c.lim); not taken,
+// the block goes on with the code after it, saving a block lookup per
+// branch not taken.
 type Block struct {
 	start, end uint64
 	insts      []Inst
-	n          int         // guest instructions: fused pairs count two
 	dead       atomic.Bool // set when the code under it changed
 }
 
@@ -125,8 +127,7 @@ func (c *CPU) decodeBlock(rip uint64) *Block {
 		}
 		if n == 0 {
 			if pc == rip {
-				b.insts = []Inst{{fn: opFetchFault, addr: pc, next: pc, imm: pc}}
-				b.n = 1
+				b.insts = []Inst{{fn: opFetchFault, addr: pc, next: pc, imm: pc, seq: 1}}
 				b.end = pc + 1
 				return b
 			}
@@ -135,13 +136,13 @@ func (c *CPU) decodeBlock(rip uint64) *Block {
 		copy(buf[:], c.bytes(pc, n))
 		var in Inst
 		ends := c.decodeOne(&in, buf[:n], pc, limit)
+		in.seq = uint8(len(b.insts) + 1)
 		b.insts = append(b.insts, in)
 		pc = in.next
-		if ends || pc/mem.PageSize != rip/mem.PageSize {
+		if (ends && !(isJcc[in.op] && pc > in.addr)) || pc/mem.PageSize != rip/mem.PageSize {
 			break
 		}
 	}
-	b.n = len(b.insts)
 	b.insts = append([]Inst(nil), peephole(b.insts)...)
 	b.end = pc
 	if b.end == b.start {
@@ -221,6 +222,18 @@ func decodeX86(code []byte) (x86asm.Inst, error) {
 	if len(code) >= 4 && code[0] == 0xf3 && code[1] == 0x0f && code[2] == 0x1e && (code[3] == 0xfa || code[3] == 0xfb) {
 		return x86asm.Inst{Op: x86asm.NOP, Len: 4, Mode: 64, DataSize: 32, AddrSize: 64}, nil
 	}
+	if ignored := ignoredREX(code); ignored != nil {
+		// The hardware ignores a REX prefix that another prefix follows;
+		// x86asm rejects it. Decode without it, at the full length.
+		xi, err := decodeX86(ignored)
+		if err == nil && xi.Len > 0 {
+			xi.Len += len(code) - len(ignored)
+			if xi.Len > maxInstLen {
+				return xi, errUD
+			}
+		}
+		return xi, err
+	}
 	xi, err := x86asm.Decode(code, 64)
 	if err != nil || xi.Op == 0 {
 		// (With prefixes, x86asm reports an unknown opcode as Op 0.)
@@ -258,6 +271,30 @@ func aliasEncoding(code []byte) ([]byte, bool) {
 	}
 	alt := append([]byte(nil), code...)
 	switch op := code[i]; {
+	case (op == 0xf6 || op == 0xf7) && code[i+1]>>3&7 == 1:
+		// TEST r/m, imm: /1 is an undocumented alias of /0.
+		alt[i+1] &^= 7 << 3
+	case op >= 0xd8 && op <= 0xdf && code[i+1] >= 0xc0:
+		// Undocumented x87 register forms that run as documented ones:
+		// FSTP (D9 D8+i, DF D0+i, DF D8+i), FCOM and FCOMP (DC D0+i,
+		// DC D8+i, DE D0+i), FXCH (DD C8+i, DF C8+i), and FENI, FDISI and
+		// FSETPM (DB E0, E1, E4), which are FNOP since the 80387.
+		m := code[i+1]
+		switch uint16(op)<<8 | uint16(m&0xf8) {
+		case 0xd9d8, 0xdfd0, 0xdfd8:
+			alt[i], alt[i+1] = 0xdd, 0xd8|m&7
+		case 0xdcd0, 0xdcd8:
+			alt[i] = 0xd8
+		case 0xded0:
+			alt[i], alt[i+1] = 0xd8, 0xd8|m&7
+		case 0xddc8, 0xdfc8:
+			alt[i] = 0xd9
+		default:
+			if op != 0xdb || (m != 0xe0 && m != 0xe1 && m != 0xe4) {
+				return nil, false
+			}
+			alt[i], alt[i+1] = 0xd9, 0xd0
+		}
 	case op == 0xc0 || op == 0xc1 || (op >= 0xd0 && op <= 0xd3):
 		if code[i+1]>>3&7 != 6 {
 			return nil, false
@@ -278,6 +315,31 @@ func aliasEncoding(code []byte) ([]byte, bool) {
 		return nil, false
 	}
 	return alt, true
+}
+
+// ignoredREX returns code without the REX prefixes that another prefix
+// follows, or nil if there are none.
+func ignoredREX(code []byte) []byte {
+	n := 0
+	for n < len(code) && isPrefixByte(code[n]) {
+		n++
+	}
+	var out []byte
+	for i := 0; i < n; i++ {
+		if code[i]&0xf0 == 0x40 && i+1 < n {
+			if out == nil {
+				out = append(make([]byte, 0, len(code)), code[:i]...)
+			}
+			continue
+		}
+		if out != nil {
+			out = append(out, code[i])
+		}
+	}
+	if out == nil {
+		return nil
+	}
+	return append(out, code[n:]...)
 }
 
 // isPrefixByte reports whether b is a legacy or REX prefix in 64-bit mode.

@@ -21,16 +21,263 @@ func peephole(insts []Inst) []Inst {
 // target goes in imm2, its condition in cc, and next is past the Jcc. Only
 // register and immediate forms are fused, which cannot fault.
 
-// fuse fuses the last two instructions of insts if they are CMP or TEST
-// and Jcc, and returns the instructions left.
+// fuse fuses each CMP or TEST followed by a Jcc in insts (a block's last
+// pair, or a side exit inside it), and the longer runs below, and returns
+// the instructions left.
 func fuse(insts []Inst) []Inst {
-	n := len(insts)
-	if n < 2 || !isJcc[insts[n-1].op] {
-		return insts
+	out := insts[:0]
+	for i := 0; i < len(insts); i++ {
+		in := insts[i]
+		rest := insts[i+1:]
+		n := fuseLoadCompare(&in, rest)
+		if n == 0 {
+			n = fuseMaskTest(&in, rest)
+		}
+		if n == 0 {
+			n = fuseLea(&in, rest)
+		}
+		if n == 0 {
+			n = fuseLoadPcmpistri(&in, rest)
+		}
+		if n == 0 {
+			n = fuseAddsdStore(&in, rest)
+		}
+		if n == 0 && len(rest) > 0 && fusePair(&in, &rest[0]) {
+			n = 1
+		}
+		i += n
+		out = append(out, in)
 	}
-	p, j := &insts[n-2], &insts[n-1]
-	if p.flags&instLock != 0 || p.nargs != 2 {
-		return insts
+	return out
+}
+
+// fuseTail makes in end with j, a Jcc: its target, condition, length.
+func fuseTail(in, j *Inst, h handler) {
+	in.fn = h
+	in.imm2 = j.imm
+	in.cc = j.cc
+	in.next = j.next
+	in.seq = j.seq
+	in.flags |= instPeephole
+}
+
+// jccOK reports a Jcc that may be fused.
+func jccOK(j *Inst) bool {
+	return isJcc[j.op] && j.next != j.addr && j.flags&instLock == 0
+}
+
+// Byte loops of C string functions load a byte, compare it and branch:
+// MOVZX r32/r64, m8; CMP r8, r8 or r32, r32, or TEST r8, r8; JE or JNE.
+// The fused instruction keeps the MOVZX's operands, the compared
+// registers in args[2] and args[3]. Its load comes first, so a fault
+// leaves everything unchanged, at the MOVZX.
+func fuseLoadCompare(in *Inst, rest []Inst) int {
+	if in.op != x86asm.MOVZX || in.flags&instLock != 0 || in.args[0].kind != argReg || in.args[0].size < 4 ||
+		in.args[1].kind != argMem || in.args[1].size != 1 || len(rest) < 2 {
+		return 0
+	}
+	p, j := &rest[0], &rest[1]
+	if !jccOK(j) || (j.cc != 4 && j.cc != 5) || p.flags&instLock != 0 || formOf(p) != formRR {
+		return 0
+	}
+	var hs *[2]handler
+	switch n := p.args[0].size; {
+	case p.op == x86asm.CMP && n == 1:
+		hs = &ldCmp8Jcc
+	case p.op == x86asm.CMP && n == 4:
+		hs = &ldCmp32Jcc
+	case p.op == x86asm.TEST && n == 1:
+		hs = &ldTest8Jcc
+	default:
+		return 0
+	}
+	in.args[2], in.args[3] = p.args[0], p.args[1]
+	fuseTail(in, j, hs[j.cc-4])
+	return 2
+}
+
+var (
+	ldCmp8Jcc  = [2]handler{ldCmp8je, ldCmp8jne}
+	ldCmp32Jcc = [2]handler{ldCmp32je, ldCmp32jne}
+	ldTest8Jcc = [2]handler{ldTest8je, ldTest8jne}
+)
+
+// ldByte is the fused MOVZX.
+func (c *CPU) ldByte(in *Inst) {
+	v := ldT[uint8](c, c.ea(in))
+	c.R[in.args[0].reg&15] = uint64(v)
+}
+
+func ldCmp8(c *CPU, in *Inst) bool {
+	c.ldByte(in)
+	a, b := uint8(c.R[in.args[2].reg&15]), uint8(c.R[in.args[3].reg&15])
+	aluSub(c, a, b)
+	return a == b
+}
+
+func ldCmp32(c *CPU, in *Inst) bool {
+	c.ldByte(in)
+	a, b := uint32(c.R[in.args[2].reg&15]), uint32(c.R[in.args[3].reg&15])
+	aluSub(c, a, b)
+	return a == b
+}
+
+func ldTest8(c *CPU, in *Inst) bool {
+	c.ldByte(in)
+	return aluLogic(c, uint8(c.R[in.args[2].reg&15])&uint8(c.R[in.args[3].reg&15])) == 0
+}
+
+func ldCmp8je(c *CPU, in *Inst)   { c.branchIf(in, ldCmp8(c, in)) }
+func ldCmp8jne(c *CPU, in *Inst)  { c.branchIf(in, !ldCmp8(c, in)) }
+func ldCmp32je(c *CPU, in *Inst)  { c.branchIf(in, ldCmp32(c, in)) }
+func ldCmp32jne(c *CPU, in *Inst) { c.branchIf(in, !ldCmp32(c, in)) }
+func ldTest8je(c *CPU, in *Inst)  { c.branchIf(in, ldTest8(c, in)) }
+func ldTest8jne(c *CPU, in *Inst) { c.branchIf(in, !ldTest8(c, in)) }
+
+// SSE2 string loops turn a comparison into a bit mask and branch on it:
+// PMOVMSKB r32, xmm; TEST r32, r32 (the same register); JE or JNE.
+func fuseMaskTest(in *Inst, rest []Inst) int {
+	if in.op != x86asm.PMOVMSKB || in.args[0].kind != argReg || in.args[1].kind != argXMM || len(rest) < 2 {
+		return 0
+	}
+	p, j := &rest[0], &rest[1]
+	if !jccOK(j) || (j.cc != 4 && j.cc != 5) || p.op != x86asm.TEST || p.flags&instLock != 0 ||
+		formOf(p) != formRR || p.args[0].size != 4 || p.args[0].reg != in.args[0].reg || p.args[1].reg != in.args[0].reg {
+		return 0
+	}
+	fuseTail(in, j, [2]handler{maskTestJe, maskTestJne}[j.cc-4])
+	return 2
+}
+
+func maskTest(c *CPU, in *Inst) bool {
+	s := &c.X[in.args[1].reg&15]
+	m := msb8(s[0]) | msb8(s[1])<<8
+	c.R[in.args[0].reg&15] = m
+	return aluLogic(c, uint32(m)) == 0
+}
+
+func maskTestJe(c *CPU, in *Inst)  { c.branchIf(in, maskTest(c, in)) }
+func maskTestJne(c *CPU, in *Inst) { c.branchIf(in, !maskTest(c, in)) }
+
+// glibc's strcmp loads 16 bytes and compares them with PCMPISTRI:
+// MOVDQA or MOVDQU xmm, m128; PCMPISTRI (the word-wise form) with that
+// register first. The fused instruction is the PCMPISTRI with the load's
+// address and length, the load's base register in args[3] and its
+// displacement in imm2 (its index is the PCMPISTRI's). Should the second
+// load fault, c.off moves the fault to the PCMPISTRI, after the first.
+func fuseLoadPcmpistri(in *Inst, rest []Inst) int {
+	if (in.op != x86asm.MOVDQA && in.op != x86asm.MOVDQU) || in.args[0].kind != argXMM || in.args[1].kind != argMem ||
+		in.base == noReg || in.seg != segNone || in.flags&(instAddr32|instLock) != 0 || len(rest) < 1 {
+		return 0
+	}
+	p := &rest[0]
+	if p.op != x86asm.PCMPISTRI || p.imm&0x0d != 0x08 || p.args[0].kind != argXMM || p.args[0].reg != in.args[0].reg ||
+		p.flags&instLock != 0 || (p.args[1].kind == argMem && (p.index != in.index || p.scale != in.scale)) ||
+		(p.args[1].kind != argMem && p.args[1].kind != argXMM) {
+		return 0
+	}
+	f := *p
+	f.addr, f.len = in.addr, in.len
+	f.args[3] = arg{kind: argReg, reg: in.base, size: 8}
+	f.imm2 = in.disp
+	f.index, f.scale = in.index, in.scale
+	f.fn = loadAPcmpistri
+	if in.op == x86asm.MOVDQU {
+		f.fn = loadUPcmpistri
+	}
+	f.flags |= instPeephole
+	*in = f
+	return 1
+}
+
+func loadAPcmpistri(c *CPU, in *Inst) {
+	c.X[in.args[0].reg&15] = *c.xmmA(fusedLoadAddr(c, in))
+	c.off = in.len
+	opPcmpistriEachB(c, in)
+	c.off = 0
+}
+
+func loadUPcmpistri(c *CPU, in *Inst) {
+	c.X[in.args[0].reg&15] = *c.xmmU(fusedLoadAddr(c, in))
+	c.off = in.len
+	opPcmpistriEachB(c, in)
+	c.off = 0
+}
+
+// fusedLoadAddr is the address of the load of loadAPcmpistri.
+func fusedLoadAddr(c *CPU, in *Inst) uint64 {
+	a := c.R[in.args[3].reg&15] + in.imm2
+	if in.index != noReg {
+		a += c.R[in.index&15] << in.scale
+	}
+	return a
+}
+
+// Floating-point code adds to an element in memory: ADDSD xmm, m64; MOVSD
+// m64, xmm, the same register and address. The fused instruction is the
+// ADDSD, which stores its result too; c.off moves a fault of the store to
+// the MOVSD.
+func fuseAddsdStore(in *Inst, rest []Inst) int {
+	if in.op != x86asm.ADDSD || in.args[0].kind != argXMM || in.args[1].kind != argMem || len(rest) < 1 {
+		return 0
+	}
+	p := &rest[0]
+	if p.op != x86asm.MOVSD_XMM || p.args[0].kind != argMem || p.args[1].kind != argXMM || p.args[1].reg != in.args[0].reg ||
+		p.base != in.base || p.index != in.index || p.scale != in.scale || p.disp != in.disp || p.seg != in.seg ||
+		(p.flags^in.flags)&(instAddr32|instLock) != 0 || p.flags&instLock != 0 {
+		return 0
+	}
+	in.fn = addsdStore
+	in.next, in.seq = p.next, p.seq
+	in.flags |= instPeephole
+	return 1
+}
+
+func addsdStore(c *CPU, in *Inst) {
+	a := c.ea(in)
+	d := &c.X[in.args[0].reg&15]
+	r := c.addsd(d[0], ldT[uint64](c, a))
+	d[0] = r
+	c.off = in.len
+	stT(c, a, r)
+	c.off = 0
+}
+
+// LEA leaves the flags alone, so loops use it to step a pointer between
+// the instruction that sets the flags and the Jcc: LEA r64, m; Jcc.
+func fuseLea(in *Inst, rest []Inst) int {
+	if in.op != x86asm.LEA || in.args[0].kind != argReg || in.args[0].size != 8 || in.seg != segNone ||
+		in.flags&(instAddr32|instLock) != 0 || len(rest) < 1 || !jccOK(&rest[0]) {
+		return 0
+	}
+	fuseTail(in, &rest[0], leaJcc[rest[0].cc])
+	return 1
+}
+
+// One handler per condition, as for Jcc.
+var leaJcc = [16]handler{leaJo, leaJno, leaJb, leaJae, leaJe, leaJne, leaJbe, leaJa, leaJs, leaJns, leaJp, leaJnp, leaJl, leaJge, leaJle, leaJg}
+
+func leaJo(c *CPU, in *Inst)  { c.R[in.args[0].reg&15] = c.ea(in); c.branchIf(in, c.of()) }
+func leaJno(c *CPU, in *Inst) { c.R[in.args[0].reg&15] = c.ea(in); c.branchIf(in, !c.of()) }
+func leaJb(c *CPU, in *Inst)  { c.R[in.args[0].reg&15] = c.ea(in); c.branchIf(in, c.cf() != 0) }
+func leaJae(c *CPU, in *Inst) { c.R[in.args[0].reg&15] = c.ea(in); c.branchIf(in, c.cf() == 0) }
+func leaJe(c *CPU, in *Inst)  { c.R[in.args[0].reg&15] = c.ea(in); c.branchIf(in, c.zf()) }
+func leaJne(c *CPU, in *Inst) { c.R[in.args[0].reg&15] = c.ea(in); c.branchIf(in, !c.zf()) }
+func leaJbe(c *CPU, in *Inst) { c.R[in.args[0].reg&15] = c.ea(in); c.branchIf(in, c.condBE()) }
+func leaJa(c *CPU, in *Inst)  { c.R[in.args[0].reg&15] = c.ea(in); c.branchIf(in, !c.condBE()) }
+func leaJs(c *CPU, in *Inst)  { c.R[in.args[0].reg&15] = c.ea(in); c.branchIf(in, c.sf()) }
+func leaJns(c *CPU, in *Inst) { c.R[in.args[0].reg&15] = c.ea(in); c.branchIf(in, !c.sf()) }
+func leaJp(c *CPU, in *Inst)  { c.R[in.args[0].reg&15] = c.ea(in); c.branchIf(in, c.pf()) }
+func leaJnp(c *CPU, in *Inst) { c.R[in.args[0].reg&15] = c.ea(in); c.branchIf(in, !c.pf()) }
+func leaJl(c *CPU, in *Inst)  { c.R[in.args[0].reg&15] = c.ea(in); c.branchIf(in, c.condL()) }
+func leaJge(c *CPU, in *Inst) { c.R[in.args[0].reg&15] = c.ea(in); c.branchIf(in, !c.condL()) }
+func leaJle(c *CPU, in *Inst) { c.R[in.args[0].reg&15] = c.ea(in); c.branchIf(in, c.condLE()) }
+func leaJg(c *CPU, in *Inst)  { c.R[in.args[0].reg&15] = c.ea(in); c.branchIf(in, !c.condLE()) }
+
+// fusePair makes p, a CMP or TEST, also do j, a Jcc, if it can.
+func fusePair(p, j *Inst) bool {
+	if !jccOK(j) || p.flags&instLock != 0 || p.nargs != 2 {
+		return false
 	}
 	var hs *[16][4]handler
 	switch f := formOf(p); {
@@ -42,19 +289,17 @@ func fuse(insts []Inst) []Inst {
 		hs = &testRRJcc
 	case p.op == x86asm.TEST && f == formRI:
 		hs = &testRIJcc
+	case (p.op == x86asm.SUB || p.op == x86asm.ADD) && (f == formRR || f == formRI):
+		return fuseArith(p, j)
 	default:
-		return insts
+		return false
 	}
 	h := bySize(p.args[0].size, hs[j.cc][0], hs[j.cc][1], hs[j.cc][2], hs[j.cc][3])
 	if h == nil {
-		return insts
+		return false
 	}
-	p.fn = h
-	p.imm2 = j.imm
-	p.cc = j.cc
-	p.next = j.next
-	p.flags |= instPeephole
-	return insts[:n-1]
+	fuseTail(p, j, h)
+	return true
 }
 
 var isJcc = func() (t [x86asm.VZEROUPPER + 1]bool) {
@@ -64,10 +309,11 @@ var isJcc = func() (t [x86asm.VZEROUPPER + 1]bool) {
 	return t
 }()
 
-// branchIf ends a fused instruction: the Jcc's jump.
+// branchIf ends a fused instruction: the Jcc's jump, which also ends the
+// block when taken.
 func (c *CPU) branchIf(in *Inst, taken bool) {
 	if taken {
-		c.RIP = in.imm2
+		c.jumpOut(in.imm2)
 	}
 }
 
@@ -133,14 +379,193 @@ func testRIjns[T word](c *CPU, in *Inst) { c.branchIf(in, sx(testRIr[T](c, in)) 
 func testRIjle[T word](c *CPU, in *Inst) { c.branchIf(in, sx(testRIr[T](c, in)) <= 0) }
 func testRIjg[T word](c *CPU, in *Inst)  { c.branchIf(in, sx(testRIr[T](c, in)) > 0) }
 
+// SUB or ADD of 32- or 64-bit registers and immediates, then a Jcc: counted
+// loops. The condition comes from the lazy flags.
+func fuseArith(p, j *Inst) bool {
+	var hs *[2][2]handler
+	if p.op == x86asm.SUB {
+		hs = &subJcc
+	} else {
+		hs = &addJcc
+	}
+	form := 0
+	if formOf(p) == formRI {
+		form = 1
+	}
+	h := bySize(p.args[0].size, nil, nil, hs[form][0], hs[form][1])
+	if h == nil {
+		return false
+	}
+	fuseTail(p, j, h)
+	return true
+}
+
+var (
+	subJcc = [2][2]handler{{subRRjcc32, subRRjcc64}, {subRIjcc32, subRIjcc64}}
+	addJcc = [2][2]handler{{addRRjcc32, addRRjcc64}, {addRIjcc32, addRIjcc64}}
+)
+
+func subRRjcc32(c *CPU, in *Inst) { subJcc32(c, in, uint32(c.R[in.args[1].reg&15])) }
+func subRIjcc32(c *CPU, in *Inst) { subJcc32(c, in, uint32(in.imm)) }
+func subRRjcc64(c *CPU, in *Inst) { subJcc64(c, in, c.R[in.args[1].reg&15]) }
+func subRIjcc64(c *CPU, in *Inst) { subJcc64(c, in, in.imm) }
+func addRRjcc32(c *CPU, in *Inst) { addJcc32(c, in, uint32(c.R[in.args[1].reg&15])) }
+func addRIjcc32(c *CPU, in *Inst) { addJcc32(c, in, uint32(in.imm)) }
+func addRRjcc64(c *CPU, in *Inst) { addJcc64(c, in, c.R[in.args[1].reg&15]) }
+func addRIjcc64(c *CPU, in *Inst) { addJcc64(c, in, in.imm) }
+
+func subJcc32(c *CPU, in *Inst, b uint32) {
+	d := in.args[0].reg & 15
+	a := uint32(c.R[d])
+	c.R[d] = uint64(a - b)
+	c.setLazy(lazySub, 4, uint64(a), uint64(b), uint64(a-b))
+	c.branchIf(in, c.cond(in.cc))
+}
+
+func subJcc64(c *CPU, in *Inst, b uint64) {
+	d := in.args[0].reg & 15
+	a := c.R[d]
+	c.R[d] = a - b
+	c.setLazy(lazySub, 8, a, b, a-b)
+	c.branchIf(in, c.cond(in.cc))
+}
+
+func addJcc32(c *CPU, in *Inst, b uint32) {
+	d := in.args[0].reg & 15
+	a := uint32(c.R[d])
+	c.R[d] = uint64(a + b)
+	c.setLazy(lazyAdd, 4, uint64(a), uint64(b), uint64(a+b))
+	c.branchIf(in, c.cond(in.cc))
+}
+
+func addJcc64(c *CPU, in *Inst, b uint64) {
+	d := in.args[0].reg & 15
+	a := c.R[d]
+	c.R[d] = a + b
+	c.setLazy(lazyAdd, 8, a, b, a+b)
+	c.branchIf(in, c.cond(in.cc))
+}
+
+// The commonest fused forms, JE and JNE on 8-, 32- and 64-bit operands,
+// are not generic: a generic handler runs through a wrapper that passes its
+// dictionary, a second call (see movR64M).
+
+func cmpRRje8(c *CPU, in *Inst) {
+	a, b := uint8(c.R[in.args[0].reg&15]), uint8(c.R[in.args[1].reg&15])
+	c.setLazy(lazySub, 1, uint64(a), uint64(b), uint64(a-b))
+	c.branchIf(in, a == b)
+}
+
+func cmpRIje8(c *CPU, in *Inst) {
+	a, b := uint8(c.R[in.args[0].reg&15]), uint8(in.imm)
+	c.setLazy(lazySub, 1, uint64(a), uint64(b), uint64(a-b))
+	c.branchIf(in, a == b)
+}
+
+func testRRje8(c *CPU, in *Inst) {
+	r := uint8(c.R[in.args[0].reg&15]) & uint8(c.R[in.args[1].reg&15])
+	c.setLazy(lazyLogic, 1, 0, 0, uint64(r))
+	c.branchIf(in, r == 0)
+}
+
+func cmpRRjne8(c *CPU, in *Inst) {
+	a, b := uint8(c.R[in.args[0].reg&15]), uint8(c.R[in.args[1].reg&15])
+	c.setLazy(lazySub, 1, uint64(a), uint64(b), uint64(a-b))
+	c.branchIf(in, a != b)
+}
+
+func cmpRIjne8(c *CPU, in *Inst) {
+	a, b := uint8(c.R[in.args[0].reg&15]), uint8(in.imm)
+	c.setLazy(lazySub, 1, uint64(a), uint64(b), uint64(a-b))
+	c.branchIf(in, a != b)
+}
+
+func testRRjne8(c *CPU, in *Inst) {
+	r := uint8(c.R[in.args[0].reg&15]) & uint8(c.R[in.args[1].reg&15])
+	c.setLazy(lazyLogic, 1, 0, 0, uint64(r))
+	c.branchIf(in, r != 0)
+}
+
+func cmpRRje32(c *CPU, in *Inst) {
+	a, b := uint32(c.R[in.args[0].reg&15]), uint32(c.R[in.args[1].reg&15])
+	c.setLazy(lazySub, 4, uint64(a), uint64(b), uint64(a-b))
+	c.branchIf(in, a == b)
+}
+
+func cmpRIje32(c *CPU, in *Inst) {
+	a, b := uint32(c.R[in.args[0].reg&15]), uint32(in.imm)
+	c.setLazy(lazySub, 4, uint64(a), uint64(b), uint64(a-b))
+	c.branchIf(in, a == b)
+}
+
+func testRRje32(c *CPU, in *Inst) {
+	r := uint32(c.R[in.args[0].reg&15]) & uint32(c.R[in.args[1].reg&15])
+	c.setLazy(lazyLogic, 4, 0, 0, uint64(r))
+	c.branchIf(in, r == 0)
+}
+
+func cmpRRjne32(c *CPU, in *Inst) {
+	a, b := uint32(c.R[in.args[0].reg&15]), uint32(c.R[in.args[1].reg&15])
+	c.setLazy(lazySub, 4, uint64(a), uint64(b), uint64(a-b))
+	c.branchIf(in, a != b)
+}
+
+func cmpRIjne32(c *CPU, in *Inst) {
+	a, b := uint32(c.R[in.args[0].reg&15]), uint32(in.imm)
+	c.setLazy(lazySub, 4, uint64(a), uint64(b), uint64(a-b))
+	c.branchIf(in, a != b)
+}
+
+func testRRjne32(c *CPU, in *Inst) {
+	r := uint32(c.R[in.args[0].reg&15]) & uint32(c.R[in.args[1].reg&15])
+	c.setLazy(lazyLogic, 4, 0, 0, uint64(r))
+	c.branchIf(in, r != 0)
+}
+
+func cmpRRje64(c *CPU, in *Inst) {
+	a, b := uint64(c.R[in.args[0].reg&15]), uint64(c.R[in.args[1].reg&15])
+	c.setLazy(lazySub, 8, uint64(a), uint64(b), uint64(a-b))
+	c.branchIf(in, a == b)
+}
+
+func cmpRIje64(c *CPU, in *Inst) {
+	a, b := uint64(c.R[in.args[0].reg&15]), uint64(in.imm)
+	c.setLazy(lazySub, 8, uint64(a), uint64(b), uint64(a-b))
+	c.branchIf(in, a == b)
+}
+
+func testRRje64(c *CPU, in *Inst) {
+	r := uint64(c.R[in.args[0].reg&15]) & uint64(c.R[in.args[1].reg&15])
+	c.setLazy(lazyLogic, 8, 0, 0, uint64(r))
+	c.branchIf(in, r == 0)
+}
+
+func cmpRRjne64(c *CPU, in *Inst) {
+	a, b := uint64(c.R[in.args[0].reg&15]), uint64(c.R[in.args[1].reg&15])
+	c.setLazy(lazySub, 8, uint64(a), uint64(b), uint64(a-b))
+	c.branchIf(in, a != b)
+}
+
+func cmpRIjne64(c *CPU, in *Inst) {
+	a, b := uint64(c.R[in.args[0].reg&15]), uint64(in.imm)
+	c.setLazy(lazySub, 8, uint64(a), uint64(b), uint64(a-b))
+	c.branchIf(in, a != b)
+}
+
+func testRRjne64(c *CPU, in *Inst) {
+	r := uint64(c.R[in.args[0].reg&15]) & uint64(c.R[in.args[1].reg&15])
+	c.setLazy(lazyLogic, 8, 0, 0, uint64(r))
+	c.branchIf(in, r != 0)
+}
+
 // The fused handlers by condition code and operand size (1, 2, 4, 8 bytes);
 // nil where the pair stays apart.
 var (
 	cmpRRJcc = [16][4]handler{
 		0x2: {cmpRRjb[uint8], cmpRRjb[uint16], cmpRRjb[uint32], cmpRRjb[uint64]},
 		0x3: {cmpRRjae[uint8], cmpRRjae[uint16], cmpRRjae[uint32], cmpRRjae[uint64]},
-		0x4: {cmpRRje[uint8], cmpRRje[uint16], cmpRRje[uint32], cmpRRje[uint64]},
-		0x5: {cmpRRjne[uint8], cmpRRjne[uint16], cmpRRjne[uint32], cmpRRjne[uint64]},
+		0x4: {cmpRRje8, cmpRRje[uint16], cmpRRje32, cmpRRje64},
+		0x5: {cmpRRjne8, cmpRRjne[uint16], cmpRRjne32, cmpRRjne64},
 		0x6: {cmpRRjbe[uint8], cmpRRjbe[uint16], cmpRRjbe[uint32], cmpRRjbe[uint64]},
 		0x7: {cmpRRja[uint8], cmpRRja[uint16], cmpRRja[uint32], cmpRRja[uint64]},
 		0xc: {cmpRRjl[uint8], cmpRRjl[uint16], cmpRRjl[uint32], cmpRRjl[uint64]},
@@ -151,8 +576,8 @@ var (
 	cmpRIJcc = [16][4]handler{
 		0x2: {cmpRIjb[uint8], cmpRIjb[uint16], cmpRIjb[uint32], cmpRIjb[uint64]},
 		0x3: {cmpRIjae[uint8], cmpRIjae[uint16], cmpRIjae[uint32], cmpRIjae[uint64]},
-		0x4: {cmpRIje[uint8], cmpRIje[uint16], cmpRIje[uint32], cmpRIje[uint64]},
-		0x5: {cmpRIjne[uint8], cmpRIjne[uint16], cmpRIjne[uint32], cmpRIjne[uint64]},
+		0x4: {cmpRIje8, cmpRIje[uint16], cmpRIje32, cmpRIje64},
+		0x5: {cmpRIjne8, cmpRIjne[uint16], cmpRIjne32, cmpRIjne64},
 		0x6: {cmpRIjbe[uint8], cmpRIjbe[uint16], cmpRIjbe[uint32], cmpRIjbe[uint64]},
 		0x7: {cmpRIja[uint8], cmpRIja[uint16], cmpRIja[uint32], cmpRIja[uint64]},
 		0xc: {cmpRIjl[uint8], cmpRIjl[uint16], cmpRIjl[uint32], cmpRIjl[uint64]},
@@ -161,8 +586,8 @@ var (
 		0xf: {cmpRIjg[uint8], cmpRIjg[uint16], cmpRIjg[uint32], cmpRIjg[uint64]},
 	}
 	testRRJcc = [16][4]handler{
-		0x4: {testRRje[uint8], testRRje[uint16], testRRje[uint32], testRRje[uint64]},
-		0x5: {testRRjne[uint8], testRRjne[uint16], testRRjne[uint32], testRRjne[uint64]},
+		0x4: {testRRje8, testRRje[uint16], testRRje32, testRRje64},
+		0x5: {testRRjne8, testRRjne[uint16], testRRjne32, testRRjne64},
 		0x8: {testRRjs[uint8], testRRjs[uint16], testRRjs[uint32], testRRjs[uint64]},
 		0x9: {testRRjns[uint8], testRRjns[uint16], testRRjns[uint32], testRRjns[uint64]},
 		0xc: {testRRjs[uint8], testRRjs[uint16], testRRjs[uint32], testRRjs[uint64]},

@@ -1,7 +1,9 @@
 package cpu
 
 import (
+	"encoding/binary"
 	"encoding/hex"
+	"math"
 	"math/rand/v2"
 	"strings"
 	"testing"
@@ -34,10 +36,11 @@ func TestFusedCompareBranch(t *testing.T) {
 	fused := 0
 	for _, form := range forms {
 		for cc := range 16 {
-			// cmp/test; jcc +2; syscall; syscall
+			// cmp/test; jcc +2; syscall; syscall: one block, whose Jcc
+			// taken is a side exit
 			code := form + hex.EncodeToString([]byte{0x70 + byte(cc), 2}) + "0f050f05"
 			e.load(code)
-			if b := e.c.block(tCode); len(b.insts) == 1 {
+			if b := e.c.block(tCode); b.insts[0].seq == 2 {
 				fused++
 			}
 			for range 40 {
@@ -137,5 +140,219 @@ func TestDeadFlags(t *testing.T) {
 				t.Fatalf("%s: run gives %#x flags %#x, steps %#x flags %#x", tc.code, run, runF, e.c.R, e.c.Flags())
 			}
 		}
+	}
+}
+
+// TestFusedRuns checks the fused runs of three and two instructions (load,
+// compare, branch; mask, test, branch; LEA and Jcc) against stepping, with
+// the branch taken and not, and that a load that faults leaves the
+// registers alone.
+func TestFusedRuns(t *testing.T) {
+	e := newEnv(t)
+	r := rand.New(rand.NewPCG(11, 12))
+	var codes []string
+	for _, code := range []string{
+		// movzx ecx, byte [rdi+rax]; cmp dl, cl; jne +2
+		"0fb60c07 38ca 7502",
+		// movzx ecx, byte [rdi+rax]; cmp cl, dl; je +2
+		"0fb60c07 38d1 7402",
+		// movzx eax, byte [rdi+rax]; test al, al; je +2
+		"0fb60407 84c0 7402",
+		// movzx rcx, byte [rdi+rax]; test cl, dl; jne +2
+		"480fb60c07 84d1 7502",
+		// movzx ecx, byte [rdi+rax]; cmp ecx, edx; je +2
+		"0fb60c07 39d1 7402",
+		// pmovmskb edx, xmm0; test edx, edx; jne +2
+		"660fd7d0 85d2 7502",
+		// pmovmskb eax, xmm1; test eax, eax; je +2
+		"660fd7c1 85c0 7402",
+		// cmp rax, rdx; lea rcx, [rcx+rax*2+16]; jbe +2
+		"4839d0 488d4c4110 7602",
+		// sub rax, rdx; lea rdx, [rdx+16]; jl +2
+		"4829d0 488d5210 7c02",
+		// sub rax, 0x40; jbe +2
+		"4883e840 7602",
+		// sub rdx, rax; jne +2
+		"4829c2 7502",
+		// add ecx, edx; jl +2
+		"01d1 7c02",
+		// add rax, -1; jg +2
+		"4883c0ff 7f02",
+		// sub ecx, 3; jb +2
+		"83e903 7202",
+		// add rcx, rdx; jo +2
+		"4801d1 7002",
+	} {
+		codes = append(codes, code)
+	}
+	// cmp rax, rdx or add rax, rdx or and rax, rdx; lea rcx, [rcx+8]; jcc +2
+	for _, op := range []string{"4839d0", "4801d0", "4821d0"} {
+		for cc := range 16 {
+			codes = append(codes, op+" 488d4908 "+hex.EncodeToString([]byte{0x70 + byte(cc), 2}))
+		}
+	}
+	for _, code := range codes {
+		// code; syscall; syscall: the Jcc taken skips the first syscall.
+		e.load(strings.ReplaceAll(code, " ", "") + "0f050f05")
+		b := e.c.block(tCode)
+		if b.insts[len(b.insts)-2].flags&instPeephole == 0 {
+			t.Errorf("%s: not fused", code)
+		}
+		for range 200 {
+			regs := [4]uint64{uint64(r.IntN(8)), r.Uint64(), r.Uint64() & 0x1ff, tData}
+			if r.IntN(3) == 0 {
+				regs[2] &= 0xff
+			}
+			var x [2]XMM
+			for i := range x {
+				for j := range 16 {
+					if r.IntN(4) == 0 {
+						x[i].u8()[j] = 0x80
+					}
+				}
+			}
+			data := make([]byte, 8)
+			for i := range data {
+				data[i] = byte(r.IntN(3))
+			}
+			e.write(tData, data)
+			set := func() {
+				e.c.R[RAX], e.c.R[RCX], e.c.R[RDX], e.c.R[RDI] = regs[0], regs[1], regs[2], regs[3]
+				e.c.X[0], e.c.X[1] = x[0], x[1]
+				e.c.SetFlags(0)
+				e.c.RIP = tCode
+			}
+			set()
+			if k := e.c.Run(); k != StopSyscall {
+				t.Fatalf("%s: Run stopped with %v", code, k)
+			}
+			run, runF, runRIP := e.c.R, e.c.Flags(), e.c.RIP
+			set()
+			for e.c.Step() == 0 {
+			}
+			if run != e.c.R || runF != e.c.Flags() || runRIP != e.c.RIP {
+				t.Fatalf("%s: run gives %#x flags %#x at %#x, steps %#x flags %#x at %#x",
+					code, run, runF, runRIP, e.c.R, e.c.Flags(), e.c.RIP)
+			}
+		}
+	}
+	// A fused load from an unmapped address faults at the MOVZX.
+	e.load("0fb60c07 38ca 7502 0f05")
+	e.c.R[RAX], e.c.R[RCX], e.c.R[RDI] = 0, 7, 0x1000
+	e.c.RIP = tCode
+	if k := e.c.Run(); k != StopFault || e.c.RIP != tCode || e.c.R[RCX] != 7 {
+		t.Errorf("fault: stopped with %v at %#x, rcx %#x", k, e.c.RIP, e.c.R[RCX])
+	}
+}
+
+// TestFusedLoadPcmpistri checks MOVDQA or MOVDQU and PCMPISTRI fused
+// against stepping, and where a fault of either load stops.
+func TestFusedLoadPcmpistri(t *testing.T) {
+	e := newEnv(t)
+	r := rand.New(rand.NewPCG(13, 14))
+	// movdq[au] xmm1, [rdi+rax]; pcmpistri xmm1, [rsi+rax], 0x1a;
+	// lea rax, [rax+16]; jbe +2; syscall; syscall
+	for _, load := range []string{"660f6f0c07", "f30f6f0c07"} {
+		code := load + "660f3a630c061a 488d4010 7602 0f05 0f05"
+		e.load(strings.ReplaceAll(code, " ", ""))
+		if e.c.block(tCode).insts[0].flags&instPeephole == 0 {
+			t.Fatalf("%s: not fused", code)
+		}
+		for range 300 {
+			buf := make([]byte, 0x200)
+			for i := range buf {
+				buf[i] = "\x00ab"[r.IntN(3)]
+				if r.IntN(4) != 0 {
+					buf[i] = 'a'
+				}
+			}
+			e.write(tData, buf)
+			off := uint64(0x100 + r.IntN(16))
+			rax := uint64(16 * r.IntN(2))
+			set := func() {
+				e.c.R[RAX], e.c.R[RCX], e.c.R[RDI], e.c.R[RSI] = rax, 0, tData, tData+off
+				e.c.X[1] = XMM{}
+				e.c.SetFlags(0)
+				e.c.RIP = tCode
+			}
+			set()
+			if k := e.c.Run(); k != StopSyscall {
+				t.Fatalf("%s: Run stopped with %v", code, k)
+			}
+			run, runX, runF, runRIP := e.c.R, e.c.X[1], e.c.Flags(), e.c.RIP
+			set()
+			for e.c.Step() == 0 {
+			}
+			if run != e.c.R || runX != e.c.X[1] || runF != e.c.Flags() || runRIP != e.c.RIP {
+				t.Fatalf("%s: run gives %#x %#x flags %#x at %#x, steps %#x %#x flags %#x at %#x",
+					code, run, runX, runF, runRIP, e.c.R, e.c.X[1], e.c.Flags(), e.c.RIP)
+			}
+		}
+		// The second load faults: at the PCMPISTRI, with the first done.
+		e.write(tData, []byte("0123456789abcdef"))
+		e.c.R[RAX], e.c.R[RDI], e.c.R[RSI] = 0, tData, 0x1000
+		e.c.X[1] = XMM{}
+		e.c.RIP = tCode
+		if k := e.c.Run(); k != StopFault || e.c.RIP != tCode+5 || e.c.X[1] != (XMM{0x3736353433323130, 0x6665646362613938}) {
+			t.Errorf("%s: second load: stopped with %v at %#x, xmm1 %#x", code, k, e.c.RIP, e.c.X[1])
+		}
+		// The first load faults: at the load, nothing done.
+		e.c.R[RDI], e.c.R[RSI] = 0x1000, tData
+		e.c.X[1] = XMM{}
+		e.c.RIP = tCode
+		if k := e.c.Run(); k != StopFault || e.c.RIP != tCode || e.c.X[1] != (XMM{}) {
+			t.Errorf("%s: first load: stopped with %v at %#x, xmm1 %#x", code, k, e.c.RIP, e.c.X[1])
+		}
+	}
+}
+
+// TestFusedAddsdStore checks ADDSD and MOVSD to the same element fused
+// against stepping, MXCSR included, and that a store that faults stops at
+// the MOVSD with the sum done.
+func TestFusedAddsdStore(t *testing.T) {
+	e := newEnv(t)
+	r := rand.New(rand.NewPCG(15, 16))
+	// addsd xmm1, [rdi+8]; movsd [rdi+8], xmm1; syscall
+	code := "f20f584f08 f20f114f08 0f05"
+	e.load(strings.ReplaceAll(code, " ", ""))
+	if e.c.block(tCode).insts[0].flags&instPeephole == 0 {
+		t.Fatal("not fused")
+	}
+	vals := []float64{0, 1, -1, 0.1, 1e308, -1e308, 1e-310, 3, math.Inf(1), math.NaN()}
+	for range 300 {
+		x, m := vals[r.IntN(len(vals))], vals[r.IntN(len(vals))]
+		if r.IntN(2) == 0 {
+			x, m = r.NormFloat64(), float64(r.IntN(100))/8
+		}
+		mxcsr := uint32(0x1f80)
+		if r.IntN(2) == 0 {
+			mxcsr |= mxPE
+		}
+		set := func() {
+			e.write(tData+8, binary.LittleEndian.AppendUint64(nil, math.Float64bits(m)))
+			e.c.R[RDI] = tData
+			e.c.X[1] = XMM{math.Float64bits(x), 7}
+			e.c.MXCSR = mxcsr
+			e.c.RIP = tCode
+		}
+		set()
+		if k := e.c.Run(); k != StopSyscall {
+			t.Fatalf("Run stopped with %v", k)
+		}
+		runX, runM, runMem := e.c.X[1], e.c.MXCSR, binary.LittleEndian.Uint64(e.read(tData+8, 8))
+		set()
+		for e.c.Step() == 0 {
+		}
+		if runX != e.c.X[1] || runM != e.c.MXCSR || runMem != binary.LittleEndian.Uint64(e.read(tData+8, 8)) {
+			t.Fatalf("%g + %g: run gives %#x mxcsr %#x mem %#x, steps %#x %#x %#x", x, m, runX, runM, runMem,
+				e.c.X[1], e.c.MXCSR, binary.LittleEndian.Uint64(e.read(tData+8, 8)))
+		}
+	}
+	// The read-only page (zeros) can be read, not written.
+	e.c.R[RDI] = tRO
+	e.c.X[1] = XMM{math.Float64bits(2)}
+	e.c.RIP = tCode
+	if k := e.c.Run(); k != StopFault || e.c.RIP != tCode+5 || e.c.X[1][0] != math.Float64bits(2) {
+		t.Errorf("store: stopped with %v at %#x, xmm1 %#x", k, e.c.RIP, e.c.X[1])
 	}
 }

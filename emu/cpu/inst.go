@@ -59,6 +59,7 @@ type Inst struct {
 	flags uint8 // instFlag bits
 	len   uint8
 	cc    uint8 // condition code for Jcc/SETcc/CMOVcc
+	seq   uint8 // guest instructions of its block up to and including this one
 	op    x86asm.Op
 }
 

@@ -28,6 +28,7 @@ func init() {
 	defU(opRDTSCP, x86asm.RDTSCP)
 	def(opIllegal, x86asm.UD0, x86asm.UD1, x86asm.UD2)
 	defBranch(opINT, x86asm.INT)
+	defBranchSel(fixed(opICEBP), x86asm.ICEBP)
 	def(opPrivileged, x86asm.HLT, x86asm.CLI, x86asm.STI, x86asm.IN, x86asm.OUT,
 		x86asm.INSB, x86asm.INSW, x86asm.INSD, x86asm.OUTSB, x86asm.OUTSW, x86asm.OUTSD,
 		x86asm.CLTS, x86asm.INVD, x86asm.WBINVD, x86asm.INVLPG, x86asm.RDMSR, x86asm.WRMSR,
@@ -129,6 +130,14 @@ func opINT(c *CPU, in *Inst) {
 		c.raise(Fault{Sig: int(unix.SIGSEGV), Code: siKernel, Trapno: 13, Err: uint64(uint8(in.imm))<<3 | 2})
 	}
 	c.Fault = Fault{Sig: int(unix.SIGTRAP), Code: siKernel, Trapno: 3}
+	c.RIP = in.next
+	c.stop = StopFault
+}
+
+// opICEBP: INT1 is a debug trap with no DR6 cause, which Linux reports
+// after the instruction as SIGTRAP TRAP_BRKPT at the next RIP.
+func opICEBP(c *CPU, in *Inst) {
+	c.Fault = Fault{Sig: int(unix.SIGTRAP), Code: trapBrkpt, Addr: in.next, Trapno: 1}
 	c.RIP = in.next
 	c.stop = StopFault
 }

@@ -5,6 +5,8 @@ import (
 	"unsafe"
 
 	"golang.org/x/arch/x86/x86asm"
+
+	"guestrun/emu/mem"
 )
 
 // Data movement: MOV, MOVZX, MOVSX, MOVSXD, LEA, XCHG, BSWAP, CMOVcc, SETcc,
@@ -33,13 +35,21 @@ func setRegT[T word](c *CPU, r uint8, v T) {
 	c.R[r] = c.R[r]&^m | uint64(v)
 }
 
-// ldT and stT access a T in guest memory.
+// ldT and stT access a T in guest memory. They check the address as ptr
+// does, in one comparison since the size is a constant: small enough to be
+// inlined into the handlers.
 func ldT[T word](c *CPU, a uint64) T {
-	return *(*T)(c.ptr(a, uint64(unsafe.Sizeof(T(0)))))
+	if n := uint64(unsafe.Sizeof(T(0))); a > mem.WindowSize-n {
+		c.segv(a, n)
+	}
+	return *(*T)(unsafe.Add(c.base, a))
 }
 
 func stT[T word](c *CPU, a uint64, v T) {
-	*(*T)(c.ptr(a, uint64(unsafe.Sizeof(v)))) = v
+	if n := uint64(unsafe.Sizeof(v)); a > mem.WindowSize-n {
+		c.segv(a, n)
+	}
+	*(*T)(unsafe.Add(c.base, a)) = v
 }
 
 // bySize picks the instantiation of a generic handler for an operand size.
@@ -142,15 +152,15 @@ func selMov(in *Inst) handler {
 	case formRI:
 		return bySize(n, movRI[uint8], movRI[uint16], movRI[uint32], movRI[uint64])
 	case formRM:
-		return bySize(n, movRM[uint8], movRM[uint16], movRM[uint32], movRM[uint64])
+		return bySize(n, movRM[uint8], movRM[uint16], movR32M, movR64M)
 	case formMR:
-		return bySize(n, movMR[uint8], movMR[uint16], movMR[uint32], movMR[uint64])
+		return bySize(n, movMR[uint8], movMR[uint16], movM32R, movM64R)
 	case formMI:
 		return bySize(n, movMI[uint8], movMI[uint16], movMI[uint32], movMI[uint64])
 	}
 	switch {
 	case in.args[0].kind == argSeg:
-		return nil // loading a segment register
+		return selMovToSeg(in)
 	case in.args[1].kind == argSeg:
 		return opMovFromSeg
 	}
@@ -162,6 +172,13 @@ func movRI[T word](c *CPU, in *Inst) { setRegT(c, in.args[0].reg, T(in.imm)) }
 func movRM[T word](c *CPU, in *Inst) { setRegT(c, in.args[0].reg, ldT[T](c, c.ea(in))) }
 func movMR[T word](c *CPU, in *Inst) { stT(c, c.ea(in), T(c.R[in.args[1].reg])) }
 func movMI[T word](c *CPU, in *Inst) { stT(c, c.ea(in), T(in.imm)) }
+
+// The commonest sizes of loads and stores are not generic: a generic
+// handler runs through a wrapper that passes its dictionary, a second call.
+func movR32M(c *CPU, in *Inst) { c.R[in.args[0].reg&15] = uint64(ldT[uint32](c, c.ea(in))) }
+func movR64M(c *CPU, in *Inst) { c.R[in.args[0].reg&15] = ldT[uint64](c, c.ea(in)) }
+func movM32R(c *CPU, in *Inst) { stT(c, c.ea(in), uint32(c.R[in.args[1].reg&15])) }
+func movM64R(c *CPU, in *Inst) { stT(c, c.ea(in), c.R[in.args[1].reg&15]) }
 
 func opMovGeneric(c *CPU, in *Inst) { c.wr(in, 0, c.rd(in, 1)) }
 
@@ -184,12 +201,17 @@ func selMovzx(in *Inst) handler {
 	case s.kind == argReg && s.size == 2:
 		return bySize(d.size, nil, movzxRR[uint16, uint16], movzxRR[uint32, uint16], movzxRR[uint64, uint16])
 	case s.kind == argMem && s.size == 1:
-		return bySize(d.size, nil, movzxRM[uint16, uint8], movzxRM[uint32, uint8], movzxRM[uint64, uint8])
+		return bySize(d.size, nil, movzxRM[uint16, uint8], movzxR32M8, movzxR32M8)
 	case s.kind == argMem && s.size == 2:
-		return bySize(d.size, nil, movzxRM[uint16, uint16], movzxRM[uint32, uint16], movzxRM[uint64, uint16])
+		return bySize(d.size, nil, movzxRM[uint16, uint16], movzxR32M16, movzxR32M16)
 	}
 	return opMovzxGeneric
 }
+
+// MOVZX to a 32-bit register is the one to a 64-bit register: both clear
+// the upper bits. Not generic, as movR64M.
+func movzxR32M8(c *CPU, in *Inst)  { c.R[in.args[0].reg&15] = uint64(ldT[uint8](c, c.ea(in))) }
+func movzxR32M16(c *CPU, in *Inst) { c.R[in.args[0].reg&15] = uint64(ldT[uint16](c, c.ea(in))) }
 
 func movzxRR[T, S word](c *CPU, in *Inst) { setRegT(c, in.args[0].reg, T(S(c.R[in.args[1].reg]))) }
 func movzxRM[T, S word](c *CPU, in *Inst) { setRegT(c, in.args[0].reg, T(ldT[S](c, c.ea(in)))) }

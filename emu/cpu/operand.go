@@ -36,7 +36,7 @@ func (c *CPU) ea(in *Inst) uint64 {
 // ptr translates [a, a+n) or raises SIGSEGV for addresses outside the window.
 func (c *CPU) ptr(a, n uint64) unsafe.Pointer {
 	if a >= mem.WindowSize || n > mem.WindowSize-a {
-		c.segv(a)
+		c.segv(a, n)
 	}
 	return unsafe.Add(c.base, a)
 }
@@ -173,12 +173,17 @@ func (c *CPU) pop() uint64 {
 	return v
 }
 
-// segv raises SIGSEGV for a guest address outside any mapping.
-func (c *CPU) segv(a uint64) {
-	if a+1<<47 >= 1<<48 {
-		// A non-canonical address is a general protection fault, which
-		// Linux reports with SI_KERNEL and no address.
-		panic(&Fault{Sig: int(unix.SIGSEGV), Code: siKernel, Trapno: 13})
+// segv raises SIGSEGV for an n-byte access at a guest address outside any
+// mapping.
+func (c *CPU) segv(a, n uint64) {
+	if a+1<<47 >= 1<<48 || a+n-1+1<<47 >= 1<<48 {
+		// A non-canonical address is a general protection fault, or a
+		// stack fault through SS, which Linux reports as SIGBUS; both with
+		// SI_KERNEL and no address.
+		if c.cur != nil && c.cur.stackRef(c, a) {
+			panic(&Fault{Sig: int(unix.SIGBUS), Code: siKernel, Trapno: 12})
+		}
+		c.gp()
 	}
 	panic(&Fault{Sig: int(unix.SIGSEGV), Code: segvMapErr, Addr: a, Trapno: 14, Err: 4})
 }
@@ -188,6 +193,7 @@ const (
 	segvMapErr = 1 // SEGV_MAPERR
 	segvAccErr = 2 // SEGV_ACCERR
 	fpeIntDiv  = 1 // FPE_INTDIV
+	trapBrkpt  = 1 // TRAP_BRKPT
 	illOpc     = 2 // ILL_ILLOPN
 	siKernel   = 0x80
 )

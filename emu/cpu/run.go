@@ -36,24 +36,79 @@ func (c *CPU) run() (kind StopKind) {
 		}
 	}()
 	c.stop = 0
+	var b *Block
 	for {
 		if atomic.LoadUint32(&c.irq) != 0 {
 			atomic.StoreUint32(&c.irq, 0)
 			return StopInterrupt
 		}
-		// The direct-mapped lookup of block, inlined.
+		// A loop of one block runs it again without a lookup; else the
+		// direct-mapped lookup of block, inlined.
 		rip := c.RIP
-		b := c.l1[(rip^rip>>12)&(l1Size-1)]
 		if b == nil || b.start != rip || b.dead.Load() {
-			b = c.block(rip)
+			b = c.l1[(rip^rip>>12)&(l1Size-1)]
+			if b == nil || b.start != rip || b.dead.Load() {
+				b = c.block(rip)
+			}
 		}
 		c.RIP = b.end
-		for i := range b.insts {
-			in := &b.insts[i]
+		insts := b.insts
+		c.lim = len(insts)
+		// One call site per position in the block, so that the indirect
+		// branch predictor sees one target per site in a loop. A taken
+		// side exit clears c.lim.
+		in := &insts[0]
+		c.cur = in
+		in.fn(c, in)
+		if c.lim <= 1 {
+			goto done
+		}
+		in = &insts[1]
+		c.cur = in
+		in.fn(c, in)
+		if c.lim <= 2 {
+			goto done
+		}
+		in = &insts[2]
+		c.cur = in
+		in.fn(c, in)
+		if c.lim <= 3 {
+			goto done
+		}
+		in = &insts[3]
+		c.cur = in
+		in.fn(c, in)
+		if c.lim <= 4 {
+			goto done
+		}
+		in = &insts[4]
+		c.cur = in
+		in.fn(c, in)
+		if c.lim <= 5 {
+			goto done
+		}
+		in = &insts[5]
+		c.cur = in
+		in.fn(c, in)
+		if c.lim <= 6 {
+			goto done
+		}
+		in = &insts[6]
+		c.cur = in
+		in.fn(c, in)
+		if c.lim <= 7 {
+			goto done
+		}
+		in = &insts[7]
+		c.cur = in
+		in.fn(c, in)
+		for i := 8; i < c.lim; i++ {
+			in = &insts[i]
 			c.cur = in
 			in.fn(c, in)
 		}
-		c.Stats.Insts += uint64(b.n)
+	done:
+		c.Stats.Insts += uint64(c.cur.seq)
 		c.Stats.Blocks++
 		if c.stop != 0 {
 			return c.stop
@@ -130,8 +185,9 @@ func (c *CPU) Interrupt() { atomic.StoreUint32(&c.irq, 1) }
 // is a bug in guestrun and keeps panicking.
 func (c *CPU) recovered(r any) StopKind {
 	if c.cur != nil {
-		c.RIP = c.cur.addr
+		c.RIP = c.cur.addr + uint64(c.off)
 	}
+	c.off = 0
 	switch f := r.(type) {
 	case *Fault:
 		c.Fault = *f
@@ -202,6 +258,21 @@ func (in *Inst) storesTo(c *CPU, a uint64) bool {
 		return explicit && (in.op == x86asm.XCHG || in.op == x86asm.XADD || in.op == x86asm.CMPXCHG)
 	}
 	return !readOnlyMem[in.op]
+}
+
+// stackRef reports whether the instruction's access at guest address a goes
+// through SS: an operand based on RSP or RBP without an FS or GS override,
+// or an implicit stack access. It runs only on faults.
+func (in *Inst) stackRef(c *CPU, a uint64) bool {
+	if in.flags&instHasMem != 0 && a-c.ea(in) < 512 {
+		return in.seg == segNone && (in.base == RSP || in.base == RBP)
+	}
+	switch in.op {
+	case x86asm.PUSH, x86asm.POP, x86asm.PUSHF, x86asm.PUSHFQ, x86asm.PUSHFD, x86asm.POPF,
+		x86asm.POPFQ, x86asm.POPFD, x86asm.CALL, x86asm.RET, x86asm.ENTER, x86asm.LEAVE:
+		return true
+	}
+	return false
 }
 
 // readOnlyMem marks instructions whose first operand, when in memory, is only

@@ -833,15 +833,89 @@ func selXXMI(h handler) func(in *Inst) handler {
 
 // Scalar double arithmetic, the bulk of compiled floating-point code, has
 // handlers of its own rather than defSD's call through a function value.
-func addsd(c *CPU, in *Inst) { d := &c.X[in.args[0].reg]; d[0] = sseAdd64(c, d[0], c.src64(in)) }
 func subsd(c *CPU, in *Inst) { d := &c.X[in.args[0].reg]; d[0] = sseSub64(c, d[0], c.src64(in)) }
-func mulsd(c *CPU, in *Inst) { d := &c.X[in.args[0].reg]; d[0] = sseMul64(c, d[0], c.src64(in)) }
 func divsd(c *CPU, in *Inst) { d := &c.X[in.args[0].reg]; d[0] = sseDiv64(c, d[0], c.src64(in)) }
 
+// ADDSD and MULSD, register and memory forms, run the fast paths of
+// sseAdd64 and sseMul64 without their calls: matrix code spends its time
+// there, and with exact data (PE clear) every operation checks its error.
+func addsdXX(c *CPU, in *Inst) {
+	d := &c.X[in.args[0].reg&15]
+	d[0] = c.addsd(d[0], c.X[in.args[1].reg&15][0])
+}
+
+func addsdXM(c *CPU, in *Inst) {
+	b := ldT[uint64](c, c.ea(in))
+	d := &c.X[in.args[0].reg&15]
+	d[0] = c.addsd(d[0], b)
+}
+
+func mulsdXX(c *CPU, in *Inst) {
+	d := &c.X[in.args[0].reg&15]
+	d[0] = c.mulsd(d[0], c.X[in.args[1].reg&15][0])
+}
+
+func mulsdXM(c *CPU, in *Inst) {
+	b := ldT[uint64](c, c.ea(in))
+	d := &c.X[in.args[0].reg&15]
+	d[0] = c.mulsd(d[0], b)
+}
+
+// addsd is sseAdd64. The rounding error of a sum that neither overflows nor
+// underflows is exactly (x-(s-v))+(y-v) with v = s-x (TwoSum).
+func (c *CPU) addsd(a, b uint64) uint64 {
+	if c.fastFP() && normalOrZero64(a) && normalOrZero64(b) {
+		x, y := asF64(a), asF64(b)
+		s := x + y
+		if r := math.Float64bits(s); normal64(r) || s == 0 {
+			if c.MXCSR&mxPE == 0 {
+				v := s - x
+				if (x-(s-v))+(y-v) != 0 {
+					c.MXCSR |= mxPE
+				}
+			}
+			return r
+		}
+	}
+	return sseAdd64(c, a, b)
+}
+
+// mulsd is sseMul64.
+func (c *CPU) mulsd(a, b uint64) uint64 {
+	if c.fastFP() && normalOrZero64(a) && normalOrZero64(b) {
+		x, y := asF64(a), asF64(b)
+		p := x * y
+		r := math.Float64bits(p)
+		if normal64(r) && roomy64(r) {
+			if c.MXCSR&mxPE == 0 && math.FMA(x, y, -p) != 0 {
+				c.MXCSR |= mxPE
+			}
+			return r
+		}
+		if a<<1 == 0 || b<<1 == 0 {
+			return r
+		}
+	}
+	return sseMul64(c, a, b)
+}
+
+// selXXorM picks the register or the memory form.
+func selXXorM(hx, hm handler) func(in *Inst) handler {
+	return func(in *Inst) handler {
+		switch {
+		case isX(in, 0) && isX(in, 1):
+			return hx
+		case isX(in, 0) && isM(in, 1):
+			return hm
+		}
+		return nil
+	}
+}
+
 func init() {
-	defSSE(selXXM(addsd), x86asm.ADDSD)
+	defSSE(selXXorM(addsdXX, addsdXM), x86asm.ADDSD)
 	defSSE(selXXM(subsd), x86asm.SUBSD)
-	defSSE(selXXM(mulsd), x86asm.MULSD)
+	defSSE(selXXorM(mulsdXX, mulsdXM), x86asm.MULSD)
 	defSSE(selXXM(divsd), x86asm.DIVSD)
 	defSD(sseSqrt64, x86asm.SQRTSD)
 	defSD(sseMin64, x86asm.MINSD)

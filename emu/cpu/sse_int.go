@@ -252,11 +252,8 @@ func init() {
 func (c *CPU) xx(in *Inst) (*XMM, *XMM) { return &c.X[in.args[0].reg], &c.X[in.args[1].reg] }
 
 func (c *CPU) xm(in *Inst) (*XMM, *XMM) {
-	a := c.ea(in)
-	if a&15 != 0 {
-		c.gp()
-	}
-	return &c.X[in.args[0].reg], (*XMM)(c.ptr(a, 16))
+	s := c.xmmA(c.ea(in))
+	return &c.X[in.args[0].reg&15], s
 }
 
 func pcmpeqbXX(c *CPU, in *Inst) {
@@ -1097,25 +1094,33 @@ func selPcmpstr(in *Inst) handler {
 	return opPcmpstr
 }
 
-// zeroBytes has bit i set where byte i of x is zero.
-func zeroBytes(x *XMM) uint32 {
-	return uint32(msb8(eqBytes(x[0], 0)) | msb8(eqBytes(x[1], 0))<<8)
-}
+// zeroTops has the top bit of each byte set where x's byte is zero: adding
+// 0x7f to its low 7 bits sets the top bit unless they are zero.
+func zeroTops(x uint64) uint64 { return ^(x&^hi8 + ^uint64(hi8) | x) & hi8 }
+
+// gather8 is msb8 for a value that has no bits but the bytes' top bits.
+func gather8(t uint64) uint64 { return t * 0x0002040810204081 >> 56 }
 
 // opPcmpistriEachB is PCMPISTRI for byte elements and the equal each
 // aggregation: bit masks of the valid bytes of each operand (those before
 // its first zero) and of the equal bytes give IntRes1 directly.
 func opPcmpistriEachB(c *CPU, in *Inst) {
-	var s2 XMM
+	var s2 *XMM
 	if in.args[1].kind == argXMM {
-		s2 = c.X[in.args[1].reg]
+		s2 = &c.X[in.args[1].reg&15]
 	} else {
-		s2 = c.ldU(c.ea(in))
+		s2 = c.xmmU(c.ea(in))
 	}
-	s1 := &c.X[in.args[0].reg]
-	z1, z2 := zeroBytes(s1), zeroBytes(&s2)
+	s1 := &c.X[in.args[0].reg&15]
+	a0, a1, b0, b1 := s1[0], s1[1], s2[0], s2[1]
+	if in.imm&0x70 == 0x10 {
+		c.pcmpistriFirstDiff(a0, a1, b0, b1)
+		return
+	}
+	z1 := uint32(gather8(zeroTops(a0)) | gather8(zeroTops(a1))<<8)
+	z2 := uint32(gather8(zeroTops(b0)) | gather8(zeroTops(b1))<<8)
+	eq := uint32(gather8(zeroTops(a0^b0)) | gather8(zeroTops(a1^b1))<<8)
 	v1, v2 := (z1&-z1-1)&0xffff, (z2&-z2-1)&0xffff
-	eq := uint32(msb8(eqBytes(s1[0], s2[0])) | msb8(eqBytes(s1[1], s2[1]))<<8)
 	res := eq&v1&v2 | ^(v1|v2)&0xffff
 	switch in.imm >> 4 & 3 {
 	case 1:
@@ -1141,6 +1146,42 @@ func opPcmpistriEachB(c *CPU, in *Inst) {
 	}
 	if res&1 != 0 {
 		f |= FlagOF
+	}
+	c.R[RCX] = idx
+	c.setStatus(f)
+}
+
+// pcmpistriFirstDiff is opPcmpistriEachB with negative polarity and the
+// least significant index, strcmp's: the index is that of the first byte
+// where the strings differ or one of them ends (16 if they end together
+// first). Before that byte, IntRes2 is clear; if both end there, it is
+// clear everywhere.
+func (c *CPU) pcmpistriFirstDiff(a0, a1, b0, b1 uint64) {
+	za0, za1, zb0, zb1 := zeroTops(a0), zeroTops(a1), zeroTops(b0), zeroTops(b1)
+	idx := uint64(16)
+	if ne := ^zeroTops(a0^b0) & hi8; ne|za0|zb0 != 0 {
+		i := uint64(bits.TrailingZeros64(ne|za0|zb0)) &^ 7
+		if ne>>i&0x80 != 0 {
+			idx = i / 8
+		}
+	} else if ne := ^zeroTops(a1^b1) & hi8; ne|za1|zb1 != 0 {
+		i := uint64(bits.TrailingZeros64(ne|za1|zb1)) &^ 7
+		if ne>>i&0x80 != 0 {
+			idx = 8 + i/8
+		}
+	}
+	var f uint64
+	if idx < 16 {
+		f |= FlagCF
+		if idx == 0 {
+			f |= FlagOF
+		}
+	}
+	if zb0|zb1 != 0 {
+		f |= FlagZF
+	}
+	if za0|za1 != 0 {
+		f |= FlagSF
 	}
 	c.R[RCX] = idx
 	c.setStatus(f)

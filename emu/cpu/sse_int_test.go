@@ -91,9 +91,22 @@ func TestPcmpistriEachBytes(t *testing.T) {
 					s1.u8()[i] = "\x00abc"[r.IntN(4)]
 					s2.u8()[i] = "\x00abc"[r.IntN(4)]
 				}
-				if r.IntN(3) == 0 {
+				switch r.IntN(4) {
+				case 0:
 					s2 = s1
 					s2.u8()[r.IntN(16)] = 'd'
+				case 1:
+					// Long common prefixes, with and without an end.
+					for i := range 16 {
+						s1.u8()[i] = "abc"[r.IntN(3)]
+					}
+					s2 = s1
+					if k := r.IntN(20); k < 16 {
+						s1.u8()[k] = 0
+						if r.IntN(2) == 0 {
+							s2.u8()[k] = 0
+						}
+					}
 				}
 				e.c.X[1], e.c.X[2] = s1, s2
 				e.write(tData, s2.u8()[:])

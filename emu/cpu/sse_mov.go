@@ -5,6 +5,8 @@ import (
 
 	"golang.org/x/arch/x86/x86asm"
 	"golang.org/x/sys/unix"
+
+	"guestrun/emu/mem"
 )
 
 // SSE data movement, and the helpers every SSE file uses: lane views of an
@@ -27,23 +29,39 @@ func (c *CPU) gp() {
 
 // ldA and stA access a 16-byte operand that legacy SSE encodings require to
 // be 16-byte aligned; ldU and stU the unaligned ones.
-func (c *CPU) ldA(a uint64) XMM {
+// They are small enough to be inlined: one test covers the alignment and
+// the window, and xmmFault tells the two apart.
+func (c *CPU) ldA(a uint64) XMM { return *c.xmmA(a) }
+
+func (c *CPU) ldU(a uint64) XMM { return *c.xmmU(a) }
+
+func (c *CPU) stA(a uint64, v XMM) { *c.xmmA(a) = v }
+
+func (c *CPU) stU(a uint64, v XMM) { *c.xmmU(a) = v }
+
+// xmmA and xmmU return the host address of the 16 bytes at guest address
+// a, aligned or not.
+func (c *CPU) xmmA(a uint64) *XMM {
+	if a&15 != 0 || a > mem.WindowSize-16 {
+		c.xmmFault(a)
+	}
+	return (*XMM)(unsafe.Add(c.base, a))
+}
+
+func (c *CPU) xmmU(a uint64) *XMM {
+	if a > mem.WindowSize-16 {
+		c.segv(a, 16)
+	}
+	return (*XMM)(unsafe.Add(c.base, a))
+}
+
+// xmmFault raises #GP for a misaligned operand, else SIGSEGV.
+func (c *CPU) xmmFault(a uint64) {
 	if a&15 != 0 {
 		c.gp()
 	}
-	return *(*XMM)(c.ptr(a, 16))
+	c.segv(a, 16)
 }
-
-func (c *CPU) ldU(a uint64) XMM { return *(*XMM)(c.ptr(a, 16)) }
-
-func (c *CPU) stA(a uint64, v XMM) {
-	if a&15 != 0 {
-		c.gp()
-	}
-	*(*XMM)(c.ptr(a, 16)) = v
-}
-
-func (c *CPU) stU(a uint64, v XMM) { *(*XMM)(c.ptr(a, 16)) = v }
 
 // xsrc reads operand 1 of a full-width instruction: a register or an
 // aligned m128.
@@ -183,9 +201,9 @@ func selLoadU(in *Inst) handler {
 
 func opMovXX(c *CPU, in *Inst) { c.X[in.args[0].reg] = c.X[in.args[1].reg] }
 
-func opLoadA(c *CPU, in *Inst) { c.X[in.args[0].reg] = c.ldA(c.ea(in)) }
+func opLoadA(c *CPU, in *Inst) { c.X[in.args[0].reg&15] = *c.xmmA(c.ea(in)) }
 
-func opLoadU(c *CPU, in *Inst) { c.X[in.args[0].reg] = c.ldU(c.ea(in)) }
+func opLoadU(c *CPU, in *Inst) { c.X[in.args[0].reg&15] = *c.xmmU(c.ea(in)) }
 
 func opStoreA(c *CPU, in *Inst) { c.stA(c.ea(in), c.X[in.args[1].reg]) }
 
@@ -297,7 +315,7 @@ func opMovqXR(c *CPU, in *Inst) { c.X[in.args[0].reg] = XMM{c.R[in.args[1].reg]}
 
 func opMovdXR(c *CPU, in *Inst) { c.X[in.args[0].reg] = XMM{uint64(uint32(c.R[in.args[1].reg]))} }
 
-func opMovqXM(c *CPU, in *Inst) { c.X[in.args[0].reg] = XMM{c.load64(c.ea(in))} }
+func opMovqXM(c *CPU, in *Inst) { c.X[in.args[0].reg&15] = XMM{ldT[uint64](c, c.ea(in))} }
 
 func opMovdXM(c *CPU, in *Inst) { c.X[in.args[0].reg] = XMM{c.load32(c.ea(in))} }
 
@@ -307,7 +325,7 @@ func opMovqRX(c *CPU, in *Inst) { c.R[in.args[0].reg] = c.X[in.args[1].reg][0] }
 
 func opMovdRX(c *CPU, in *Inst) { c.R[in.args[0].reg] = uint64(uint32(c.X[in.args[1].reg][0])) }
 
-func opMovqMX(c *CPU, in *Inst) { c.store64(c.ea(in), c.X[in.args[1].reg][0]) }
+func opMovqMX(c *CPU, in *Inst) { stT(c, c.ea(in), c.X[in.args[1].reg&15][0]) }
 
 func opMovdMX(c *CPU, in *Inst) { c.store32(c.ea(in), c.X[in.args[1].reg][0]) }
 

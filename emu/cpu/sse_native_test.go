@@ -655,6 +655,7 @@ var sseCases = [][2]string{
 	{"subpd xmm1, xmm2", "660f5cca"},
 	{"mulss xmm1, xmm2", "f30f59ca"},
 	{"mulsd xmm1, xmm2", "f20f59ca"},
+	{"mulsd xmm1, [rsi+1]", "f20f594e01"},
 	{"mulps xmm1, xmm2", "0f59ca"},
 	{"mulpd xmm1, xmm2", "660f59ca"},
 	{"divss xmm1, xmm2", "f30f5eca"},
