@@ -282,8 +282,10 @@ func progProt(flags uint32) int {
 func (e *elfFile) mapInto(m *mem.Mem, bias uint64) (uint64, error) {
 	var end uint64
 	fd := -1
+	name := "" // what /proc/self/maps shows, looked up once for all segments
 	if e.f != nil {
 		fd = int(e.f.Fd())
+		name = mem.FDPath(fd)
 	}
 	for _, p := range e.phdrs {
 		if p.Type != ptLoad || p.Memsz == 0 {
@@ -296,18 +298,26 @@ func (e *elfFile) mapInto(m *mem.Mem, bias uint64) (uint64, error) {
 		memEnd := va + p.Memsz
 		off := p.Off &^ (mem.PageSize - 1)
 		if p.Filesz > 0 {
-			if _, err := m.Map(start, pageUp(fileEnd)-start, prot|unix.PROT_WRITE, unix.MAP_PRIVATE|unix.MAP_FIXED, fd, off, e.path); err != nil {
+			// The rest of the last file page may be the start of .bss,
+			// to be cleared. Without that, a segment the program cannot
+			// write is mapped as it is: the host maps the file rather
+			// than copying it (mem's private file mappings).
+			tail := memEnd > fileEnd && pageUp(fileEnd) > fileEnd
+			mprot := prot
+			if tail {
+				mprot |= unix.PROT_WRITE
+			}
+			if _, err := m.Map(start, pageUp(fileEnd)-start, mprot, unix.MAP_PRIVATE|unix.MAP_FIXED, fd, off, name); err != nil {
 				return 0, fail(e.path, unix.ENOMEM, "mapping segment at %#x: %v", va, err)
 			}
-			if memEnd > fileEnd {
-				// The rest of the last file page is the start of .bss.
-				if tail := pageUp(fileEnd) - fileEnd; tail > 0 {
-					b, _ := m.Slice(fileEnd, tail, unix.PROT_WRITE)
-					clear(b)
-				}
+			if tail {
+				b, _ := m.Slice(fileEnd, pageUp(fileEnd)-fileEnd, unix.PROT_WRITE)
+				clear(b)
 			}
-			if err := m.Protect(start, pageUp(fileEnd)-start, prot); err != nil {
-				return 0, fail(e.path, unix.ENOMEM, "protecting segment at %#x: %v", va, err)
+			if mprot != prot {
+				if err := m.Protect(start, pageUp(fileEnd)-start, prot); err != nil {
+					return 0, fail(e.path, unix.ENOMEM, "protecting segment at %#x: %v", va, err)
+				}
 			}
 		}
 		bss := pageUp(fileEnd)

@@ -2,7 +2,6 @@ package loader
 
 import (
 	"bytes"
-	"crypto/rand"
 	"encoding/binary"
 	"errors"
 	"os"
@@ -277,8 +276,10 @@ func buildStack(m *mem.Mem, img *Image, envp []string, aux []uint64, opt Options
 	}
 	sp &^= 15
 	platform := putStr("x86_64")
+	// The kernel's own bytes, as for a native program; crypto/rand would
+	// set up a generator first, a cost on every start.
 	var rnd [16]byte
-	rand.Read(rnd[:])
+	unix.Getrandom(rnd[:], 0)
 	random := put(rnd[:])
 	sp &^= 15
 

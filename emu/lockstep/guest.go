@@ -106,6 +106,11 @@ func (g *guest) readRaw(v *mem.VMA, addr uint64, b []byte) error {
 func (g *guest) writeRaw(addr uint64, b []byte) error {
 	if v, ok := g.m.Lookup(addr); ok && v.HostShared {
 		if v.Prot&unix.PROT_WRITE == 0 {
+			// A private file mapping the host maps (a program's code,
+			// mem's map.go): the forced write makes a page of its own.
+			if v.Flags&unix.MAP_TYPE == unix.MAP_PRIVATE && g.m.ForceWrite(addr, b) == len(b) {
+				return nil
+			}
 			return unix.EFAULT
 		}
 		p, _ := g.m.Ptr(addr, uint64(len(b)))

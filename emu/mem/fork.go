@@ -23,8 +23,11 @@ import (
 // file does (a program's code and read-only data, most of what a fork
 // would copy) is not copied: the child maps the file itself, privately,
 // over its window (HostShared), as the kernel's fork would share the page
-// cache, and so does the parent from then on. Such a mapping is copied
-// again only if pages of its own appeared (a write after an mprotect).
+// cache. Mapped without PROT_WRITE, it is the host's mapping of the file
+// from the start (map.go); mapped writable and then made read-only, it is
+// compared with the file at the first fork and, if equal, becomes one in
+// the parent too. Such a mapping is copied again only if pages of its own
+// appeared (a write after an mprotect).
 
 // ForkVMA is one mapping of a forked child.
 type ForkVMA struct {
@@ -121,7 +124,10 @@ func (m *Mem) fork(share bool) (*Forked, error) {
 		}
 		switch {
 		case forkShm(v, &fv):
-		case v.HostShared && v.src.held && (v.Flags&unix.MAP_TYPE == unix.MAP_SHARED || !m.ownPages(v, &pagemap)):
+		case v.HostShared && (v.Flags&unix.MAP_TYPE == unix.MAP_SHARED || !m.ownPages(v, &pagemap)) &&
+			(v.src.held || v.Flags&unix.MAP_TYPE == unix.MAP_PRIVATE && v.Inode != 0 && m.holdPath(v.src, v)):
+			// A private file mapping holds an fd of its file from its
+			// first fork on.
 			fv.FD, fv.Reopen = v.src.fd, v.src.opath
 		case m.asFile(v):
 			fv.HostShared = true

@@ -12,8 +12,13 @@ import (
 // Backing of the mappings:
 //   - anonymous memory, private or shared, lives in the memfd at offset =
 //     guest address; a hole in the memfd reads as zeros;
-//   - a private file mapping is a copy of the file in the memfd, with a
-//     view of the file kept to read pages again (see source);
+//   - a private file mapping that may be written is a copy of the file in
+//     the memfd, with a view of the file kept to read pages again (see
+//     source);
+//   - a private file mapping that may not be written (a program's code and
+//     read-only data) is the host's own private mapping of the file placed
+//     over the window (HostShared): nothing is copied, and a page the guest
+//     writes after an mprotect becomes the host's copy-on-write page;
 //   - a shared file mapping, or any mapping of a device other than
 //     /dev/zero, is the host's own mapping of the file placed over the
 //     window (HostShared), so that writes reach the file.
@@ -41,7 +46,8 @@ func pageUp(a uint64) uint64 { return (a + PageSize - 1) &^ (PageSize - 1) }
 
 // Map implements mmap(2) inside the window, with Linux's rules and errors.
 // fd is ignored for MAP_ANONYMOUS. name labels an anonymous mapping
-// ([stack]); a file mapping shows the file's path.
+// ([stack]); a file mapping shows the file's path, name if set (the loader,
+// which maps one file several times, looks the path up once).
 func (m *Mem) Map(addr, length uint64, prot, flags, fd int, off uint64, name string) (uint64, error) {
 	if off%PageSize != 0 {
 		return 0, ErrInval
@@ -87,7 +93,7 @@ func (m *Mem) Map(addr, length uint64, prot, flags, fd int, off uint64, name str
 	if anon {
 		err = m.anonVMA(&v, flags, name)
 	} else {
-		probe, err = m.fileVMA(&v, flags, fd, &st)
+		probe, err = m.fileVMA(&v, flags, fd, &st, name)
 	}
 	if err != nil {
 		m.mu.Unlock()
@@ -147,7 +153,7 @@ func (m *Mem) sharedAnon(v *VMA) {
 // kind. The host kernel itself validates the access by mapping the file
 // outside the window: for a host-mapped VMA that probe mapping is returned,
 // to be moved into place.
-func (m *Mem) fileVMA(v *VMA, flags, fd int, st *unix.Stat_t) (probe unsafe.Pointer, err error) {
+func (m *Mem) fileVMA(v *VMA, flags, fd int, st *unix.Stat_t, name string) (probe unsafe.Pointer, err error) {
 	typ := flags & unix.MAP_TYPE
 	switch typ {
 	case unix.MAP_SHARED:
@@ -178,7 +184,10 @@ func (m *Mem) fileVMA(v *VMA, flags, fd int, st *unix.Stat_t) (probe unsafe.Poin
 	}
 	v.Flags = typ
 	v.Dev, v.Inode = st.Dev, st.Ino
-	v.Name = fdPath(fd)
+	v.Name = name
+	if name == "" {
+		v.Name = FDPath(fd)
+	}
 	switch {
 	case kind == unix.S_IFCHR && st.Rdev == devZero:
 		unix.MunmapPtr(p, n)
@@ -188,6 +197,16 @@ func (m *Mem) fileVMA(v *VMA, flags, fd int, st *unix.Stat_t) (probe unsafe.Poin
 			v.Flags |= unix.MAP_ANONYMOUS
 		}
 		return nil, nil
+	case typ == unix.MAP_PRIVATE && regular && v.Prot&unix.PROT_WRITE == 0 && v.Offset+uint64(n) <= pageUp(uint64(st.Size)):
+		// Within the file only: past its end the host's mapping would
+		// raise SIGBUS where the guest reads zeros.
+		if err := unix.Mprotect(unsafe.Slice((*byte)(p), n), hostProt(v.Prot)); err != nil {
+			unix.MunmapPtr(p, n)
+			return nil, err
+		}
+		v.HostShared = true
+		v.src = &source{}
+		return p, nil
 	case typ == unix.MAP_PRIVATE && regular:
 		v.src = &source{view: p, off: v.Offset, size: uint64(n)}
 		return nil, nil
@@ -204,8 +223,8 @@ func (m *Mem) fileVMA(v *VMA, flags, fd int, st *unix.Stat_t) (probe unsafe.Poin
 	return p, nil
 }
 
-// fdPath is the path of an open file as /proc/self/maps shows it.
-func fdPath(fd int) string {
+// FDPath is the path of an open file as /proc/self/maps shows it.
+func FDPath(fd int) string {
 	s, err := os.Readlink("/proc/self/fd/" + strconv.Itoa(fd))
 	if err != nil {
 		return ""

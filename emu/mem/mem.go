@@ -67,7 +67,8 @@ type VMA struct {
 	Dev, Inode uint64
 	// HostShared is set when the host maps the file itself over the range
 	// instead of the memfd: shared file mappings and devices, whose writes
-	// must reach the file or device.
+	// must reach the file or device, and private file mappings mapped
+	// without PROT_WRITE, which need no copy (map.go).
 	HostShared bool
 	// DontFork and WipeOnFork are madvise's MADV_DONTFORK and
 	// MADV_WIPEONFORK, for fork.

@@ -55,17 +55,18 @@ func (m *Mem) forceIO(addr uint64, b []byte, write bool) int {
 // the memfd for memory in it, whatever the protection, and through the
 // host mapping for a host-shared VMA, which must allow the access.
 func (m *Mem) forceChunk(v *VMA, at uint64, chunk []byte, write bool) (int, bool) {
-	if v.HostShared && write && v.Flags&unix.MAP_TYPE == unix.MAP_PRIVATE && hostProt(v.Prot)&unix.PROT_WRITE == 0 {
-		// A private mapping of a file (a forked child's code): the write
-		// makes a page of its own, forced by the host's /proc/self/mem.
-		n := forceHostWrite(uintptr(m.base)+uintptr(at), chunk)
+	want := unix.PROT_READ
+	if write {
+		want = unix.PROT_WRITE
+	}
+	if v.HostShared && v.Flags&unix.MAP_TYPE == unix.MAP_PRIVATE && hostProt(v.Prot)&want == 0 {
+		// A private mapping of a file (a program's code): the host's
+		// /proc/self/mem forces the access; a write makes a page of its
+		// own.
+		n := forceHost(uintptr(m.base)+uintptr(at), chunk, write)
 		return n, n == len(chunk)
 	}
 	if v.HostShared {
-		want := unix.PROT_READ
-		if write {
-			want = unix.PROT_WRITE
-		}
 		if hostProt(v.Prot)&want != want {
 			return 0, false
 		}
@@ -96,9 +97,10 @@ func (m *Mem) forceChunk(v *VMA, at uint64, chunk []byte, write bool) (int, bool
 	return len(chunk), true
 }
 
-// forceHostWrite writes b at host address addr whatever its protection,
-// as the kernel does for /proc/self/mem, and returns how much it wrote.
-func forceHostWrite(addr uintptr, b []byte) int {
+// forceHost writes b at host address addr, or reads it, whatever its
+// protection, as the kernel does for /proc/self/mem, and returns how much
+// it moved.
+func forceHost(addr uintptr, b []byte, write bool) int {
 	fd, err := unix.Open("/proc/self/mem", unix.O_RDWR|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return 0
@@ -106,7 +108,12 @@ func forceHostWrite(addr uintptr, b []byte) int {
 	defer unix.Close(fd)
 	done := 0
 	for done < len(b) {
-		n, err := unix.Pwrite(fd, b[done:], int64(addr)+int64(done))
+		var n int
+		if write {
+			n, err = unix.Pwrite(fd, b[done:], int64(addr)+int64(done))
+		} else {
+			n, err = unix.Pread(fd, b[done:], int64(addr)+int64(done))
+		}
 		if err == unix.EINTR {
 			continue
 		}

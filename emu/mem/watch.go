@@ -32,7 +32,9 @@ func (m *Mem) WatchCode(addr uint64) {
 		return
 	}
 	v := &m.vmas[i]
-	if v.Prot&unix.PROT_WRITE == 0 || v.HostShared {
+	// Writes to a shared mapping may come from elsewhere and cannot be
+	// watched; a private one's are the guest's own.
+	if v.Prot&unix.PROT_WRITE == 0 || v.HostShared && v.Flags&unix.MAP_TYPE != unix.MAP_PRIVATE {
 		return
 	}
 	m.watch.mu.Lock()

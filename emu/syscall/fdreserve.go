@@ -112,15 +112,22 @@ func (p *Process) ReserveFD(fd int) int {
 // reserves them. Call it at startup, before other goroutines open files.
 func OpenHigh(f func()) {
 	floor := reservedFloor()
-	const scan = openHighScan
-	before := openFDs(floor, scan)
-	fillers := fillBelow(floor)
+	// One look at the table tells what is free below the floor and what
+	// is open above it.
+	before := openFDs(0, floor+openHighScan)
+	free := 0
+	for _, o := range before[:floor] {
+		if !o {
+			free++
+		}
+	}
+	fillers := fillBelow(floor, free)
 	f()
 	closeFDs(fillers)
-	after := openFDs(floor, scan)
+	after := openFDs(floor, openHighScan)
 	var fresh []int
 	for i := range after {
-		if after[i] && !before[i] {
+		if after[i] && !before[floor+i] {
 			fresh = append(fresh, floor+i)
 		}
 	}
@@ -134,11 +141,12 @@ const openHighScan = 64
 // openHighGrow is how many fds above the floor the table gets room for.
 const openHighGrow = 16
 
-// fillBelow takes every free fd below floor, with fds of /dev/null, and
-// returns them sorted. Every guestrun a fork or an execve starts does this,
-// so the fds come by the hundred: a socket message carrying one fd many
-// times (SCM_RIGHTS) installs its copies at the lowest free numbers.
-func fillBelow(floor int) []int {
+// fillBelow takes every free fd below floor, need of them, with fds of
+// /dev/null, and returns them sorted. Every guestrun a fork or an execve
+// starts does this, so the fds come by the hundred: a socket message
+// carrying one fd many times (SCM_RIGHTS) installs its copies at the lowest
+// free numbers.
+func fillBelow(floor, need int) []int {
 	null, err := unix.Open("/dev/null", unix.O_RDONLY|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return nil
@@ -156,7 +164,6 @@ func fillBelow(floor int) []int {
 		const batch = 253 // SCM_MAX_FD
 		// No more than the free fds below floor: the others would land
 		// above it, and past the end of the table they would grow it.
-		need := freeBelow(floor)
 		oob := make([]byte, unix.CmsgSpace(batch*4))
 		for done := false; !done && need > 0; {
 			rights := unix.UnixRights(slices.Repeat([]int{null}, min(need, batch))...)
@@ -198,25 +205,6 @@ func fillBelow(floor int) []int {
 	return fds
 }
 
-// freeBelow counts the free fds below floor, all of them when it cannot
-// tell: poll reports a closed fd as POLLNVAL.
-func freeBelow(floor int) int {
-	pfds := make([]unix.PollFd, floor)
-	for i := range pfds {
-		pfds[i].Fd = int32(i)
-	}
-	if _, err := unix.Poll(pfds, 0); err != nil {
-		return floor
-	}
-	n := 0
-	for i := range pfds {
-		if pfds[i].Revents&unix.POLLNVAL != 0 {
-			n++
-		}
-	}
-	return n
-}
-
 func receivedFDs(oob []byte) []int {
 	msgs, err := unix.ParseSocketControlMessage(oob)
 	if err != nil {
@@ -247,12 +235,28 @@ func closeFDs(fds []int) {
 	}
 }
 
-// openFDs reports which of the n fds from first are open.
+// openFDs reports which of the n fds from first are open, with one poll:
+// it reports a closed fd as POLLNVAL. Fds at or past the soft
+// RLIMIT_NOFILE, which poll refuses, count as closed.
 func openFDs(first, n int) []bool {
 	open := make([]bool, n)
-	for i := range open {
-		_, err := unix.FcntlInt(uintptr(first+i), unix.F_GETFD, 0)
-		open[i] = err == nil
+	var rl unix.Rlimit
+	if unix.Getrlimit(unix.RLIMIT_NOFILE, &rl) == nil && uint64(first+n) > rl.Cur {
+		n = max(int(rl.Cur)-first, 0)
+	}
+	pfds := make([]unix.PollFd, n)
+	for i := range pfds {
+		pfds[i].Fd = int32(first + i)
+	}
+	if _, err := unix.Poll(pfds, 0); err != nil {
+		for i := range pfds {
+			_, err := unix.FcntlInt(uintptr(first+i), unix.F_GETFD, 0)
+			open[i] = err == nil
+		}
+		return open
+	}
+	for i := range pfds {
+		open[i] = pfds[i].Revents&unix.POLLNVAL == 0
 	}
 	return open
 }
