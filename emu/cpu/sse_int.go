@@ -1155,8 +1155,14 @@ func opPcmpistriEachB(c *CPU, in *Inst) {
 // least significant index, strcmp's: the index is that of the first byte
 // where the strings differ or one of them ends (16 if they end together
 // first). Before that byte, IntRes2 is clear; if both end there, it is
-// clear everywhere.
-func (c *CPU) pcmpistriFirstDiff(a0, a1, b0, b1 uint64) {
+// clear everywhere. It returns the flags it sets.
+func (c *CPU) pcmpistriFirstDiff(a0, a1, b0, b1 uint64) uint64 {
+	if a0 == b0 && a1 == b1 && zeroTops(a0)|zeroTops(a1) == 0 {
+		// strcmp's common case: 16 equal bytes and no end.
+		c.R[RCX] = 16
+		c.setStatus(0)
+		return 0
+	}
 	za0, za1, zb0, zb1 := zeroTops(a0), zeroTops(a1), zeroTops(b0), zeroTops(b1)
 	idx := uint64(16)
 	if ne := ^zeroTops(a0^b0) & hi8; ne|za0|zb0 != 0 {
@@ -1185,6 +1191,7 @@ func (c *CPU) pcmpistriFirstDiff(a0, a1, b0, b1 uint64) {
 	}
 	c.R[RCX] = idx
 	c.setStatus(f)
+	return f
 }
 
 func opPcmpstr(c *CPU, in *Inst) {
