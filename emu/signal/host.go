@@ -175,14 +175,15 @@ func catchAgain(sig unix.Signal) {
 var mirrored = Bit(int(unix.SIGCHLD)) | Bit(int(unix.SIGTTOU)) | Bit(int(unix.SIGTTIN))
 
 // hostAction follows a disposition change of the guest process guestrun
-// itself runs on the host (a stub's is StubActions').
+// itself runs on the host (a stub's is StubAction's).
 func hostAction(p *Process, sig int, act Action) {
 	if !mirrored.Has(sig) {
 		return
 	}
 	catching.mu.Lock()
 	defer catching.mu.Unlock()
-	if !catching.active || catching.target.Load() != p {
+	// Its own process, or one sharing its handlers (CLONE_SIGHAND).
+	if t := catching.target.Load(); !catching.active || t == nil || t.h != p.h {
 		return
 	}
 	h := hostActionOf(sig, act)
