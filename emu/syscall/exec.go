@@ -296,9 +296,15 @@ func (t *Task) execCommand(tg execTarget, argv []string) ([]string, func()) {
 	if tg.fd >= 0 {
 		cmd = append(cmd, "--exec-fd="+strconv.Itoa(tg.fd))
 	}
-	pending := t.pendingFile()
+	pending := -1
+	if t.stub == nil || t.Sig.Pending() != 0 {
+		// Made in guestrun's fd table, which a stub's may not share: a
+		// CLONE_VM child gets one only if something is pending already.
+		pending = t.pendingFile()
+	}
 	if pending >= 0 {
 		cmd = append(cmd, "--sig-pending="+strconv.Itoa(pending))
+		t.execPending = pending
 	}
 	if execFlag != nil {
 		atomic.StoreUint32(execFlag, 1)
@@ -306,6 +312,7 @@ func (t *Task) execCommand(tg execTarget, argv []string) ([]string, func()) {
 	undo := func() {
 		if pending >= 0 {
 			unix.Close(pending)
+			t.execPending = 0
 		}
 		if execFlag != nil {
 			atomic.StoreUint32(execFlag, 0)
@@ -324,23 +331,11 @@ func (t *Task) execCommand(tg execTarget, argv []string) ([]string, func()) {
 // telling the queue, then the siginfo.
 const pendingRecord = 1 + signal.InfoSize
 
-// pendingFile writes the signals pending for t and for its process into a
-// memfd that the new guestrun inherits and reads (ReadPendingSignals), or
-// returns -1 if nothing is pending.
+// pendingFile creates the memfd that carries the signals pending at execve
+// to the new guestrun (ReadPendingSignals), with those pending now;
+// hostExec writes it again just before the host execve. It returns -1 if
+// the memfd cannot be made.
 func (t *Task) pendingFile() int {
-	if t.Sig.Pending() == 0 {
-		return -1
-	}
-	own, shared := t.Sig.PendingQueues()
-	b := make([]byte, 0, (len(own)+len(shared))*pendingRecord)
-	for q, infos := range [][]signal.Info{own, shared} {
-		for i := range infos {
-			var r [pendingRecord]byte
-			r[0] = byte(q)
-			infos[i].Put(r[1:])
-			b = append(b, r[:]...)
-		}
-	}
 	fd, err := unix.MemfdCreate("guestrun-sigpending", unix.MFD_CLOEXEC)
 	if err != nil {
 		return -1
@@ -352,11 +347,27 @@ func (t *Task) pendingFile() int {
 	} else {
 		unix.FcntlInt(uintptr(fd), unix.F_SETFD, 0)
 	}
-	if err := pwriteAll(fd, b); err != nil {
+	if !t.writePending(fd) {
 		unix.Close(fd)
 		return -1
 	}
 	return fd
+}
+
+// writePending writes the signals pending for t and for its process into
+// fd, replacing what it held.
+func (t *Task) writePending(fd int) bool {
+	own, shared := t.Sig.PendingQueues()
+	b := make([]byte, 0, (len(own)+len(shared))*pendingRecord)
+	for q, infos := range [][]signal.Info{own, shared} {
+		for i := range infos {
+			var r [pendingRecord]byte
+			r[0] = byte(q)
+			infos[i].Put(r[1:])
+			b = append(b, r[:]...)
+		}
+	}
+	return unix.Ftruncate(fd, 0) == nil && pwriteAll(fd, b) == nil
 }
 
 // PendingSignal is a signal pending at execve: for the thread that called
@@ -409,6 +420,16 @@ func (t *Task) ApplyExecState(s ExecState) {
 	}
 }
 
+// lastPending writes the pending signals again right before the host
+// execve: one caught since execCommand (a kill of a child that is about to
+// exec) would otherwise go with the old guestrun.
+func (t *Task) lastPending() {
+	if t.execPending > 0 {
+		signal.DrainHost()
+		t.writePending(t.execPending)
+	}
+}
+
 // hostExec execs guestrun with argv and env on the task's kernel task; it
 // returns only if that failed.
 func (t *Task) hostExec(argv, env []string) error {
@@ -418,6 +439,7 @@ func (t *Task) hostExec(argv, env []string) error {
 	var err error
 	if t.stub != nil {
 		// The stub's host mask is empty already.
+		t.lastPending()
 		err = t.hostExecStub(argv, env)
 	} else {
 		handOffChildren()
@@ -425,6 +447,7 @@ func (t *Task) hostExec(argv, env []string) error {
 		// guest's mask is on its command line.
 		var none, old uint64
 		unix.RawSyscall6(unix.SYS_RT_SIGPROCMASK, unix.SIG_SETMASK, uintptr(unsafe.Pointer(&none)), uintptr(unsafe.Pointer(&old)), 8, 0, 0)
+		t.lastPending()
 		err = unix.Exec("/proc/self/exe", argv, env)
 		unix.RawSyscall6(unix.SYS_RT_SIGPROCMASK, unix.SIG_SETMASK, uintptr(unsafe.Pointer(&old)), 0, 8, 0, 0)
 	}

@@ -91,9 +91,10 @@ func TestExecCommand(t *testing.T) {
 	tt.P.Sig.SetAction(int(unix.SIGINT), &signal.Action{Handler: signal.IGN})
 	tt.Sig.SetBlocked(signal.Bit(int(unix.SIGHUP)))
 	got, undo := tt.execCommand(execTarget{load: "/bin/prog", execfn: "/dev/fd/3/prog", fd: -1}, []string{"", "a", "--", "-b"})
+	pending := "--sig-pending=" + strconv.Itoa(tt.execPending)
 	undo()
 	want := []string{"guestrun", "--exec", "-strace", "--log-mask=6", "--log-fd=1001", "-L", "/sys root",
-		"--sig-ignore=2", "--sig-mask=1", "--execfn=/dev/fd/3/prog", "--rlimits=" + GuestLimits().String(),
+		"--sig-ignore=2", "--sig-mask=1", "--execfn=/dev/fd/3/prog", pending, "--rlimits=" + GuestLimits().String(),
 		"-0", "", "--", "/bin/prog", "a", "--", "-b"}
 	if !slices.Equal(got, want) {
 		t.Errorf("command line\n got %q\nwant %q", got, want)
@@ -159,10 +160,30 @@ func TestExecPending(t *testing.T) {
 		t.Errorf("queues of %d and %d signals, want 2 and 3", len(own), len(shared))
 	}
 
-	cmd, undo = newTestTask(t).execCommand(execTarget{load: "/bin/prog", fd: -1}, []string{"prog"})
+	// Nothing pending: an empty file, which the last write before the
+	// host execve may fill.
+	nt = newTestTask(t)
+	cmd, undo = nt.execCommand(execTarget{load: "/bin/prog", fd: -1}, []string{"prog"})
+	fd = -1
+	for _, a := range cmd {
+		if v, ok := strings.CutPrefix(a, "--sig-pending="); ok {
+			fd, _ = strconv.Atoi(v)
+		}
+	}
+	if fd < 0 {
+		undo()
+		t.Fatalf("no --sig-pending in %q", cmd)
+	}
+	if err := nt.P.Sig.Send(nil, signal.KillInfo(int(unix.SIGTERM), signal.SIUser, 1, 0)); err != nil {
+		t.Fatal(err)
+	}
+	nt.lastPending()
+	if dup, err = unix.Dup(fd); err != nil {
+		t.Fatal(err)
+	}
 	undo()
-	if slices.ContainsFunc(cmd, func(a string) bool { return strings.HasPrefix(a, "--sig-pending") }) {
-		t.Errorf("--sig-pending without pending signals: %q", cmd)
+	if ps, err = ReadPendingSignals(dup); err != nil || len(ps) != 1 || ps[0].Info.Signo != int32(unix.SIGTERM) {
+		t.Errorf("pending after a late signal: %v %v, want SIGTERM", ps, err)
 	}
 }
 

@@ -88,6 +88,10 @@ type Task struct {
 	// to a guestrun of its own (adopt.go).
 	handoff atomic.Bool
 
+	// execPending is the memfd of the signals pending at an execve in
+	// progress (exec.go), 0 if none.
+	execPending int
+
 	sigs sigState  // signal delivery and syscall restart (deliver.go)
 	intr intrState // interrupting host syscalls (interrupt.go)
 	args Args      // the syscall's arguments: on the stack they would escape
