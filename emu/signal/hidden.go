@@ -29,10 +29,6 @@ type hiddenProc struct {
 	signalled  bool // its exit signal was caught, or none is sent
 }
 
-// Hide registers pid, a child of guestrun with exit signal SIGCHLD, as
-// hidden.
-func Hide(pid int) { HideChild(pid, int(unix.SIGCHLD), unix.Getpid()) }
-
 // HideChild registers pid as hidden: its exit signal is exitSignal, and it
 // is the child of process parent (guestrun, or a clone stub).
 func HideChild(pid, exitSignal, parent int) {

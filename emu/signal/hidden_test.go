@@ -9,6 +9,10 @@ import (
 	"golang.org/x/sys/unix"
 )
 
+// hide registers pid, a child of this process with exit signal SIGCHLD,
+// as hidden.
+func hide(pid int) { HideChild(pid, int(unix.SIGCHLD), unix.Getpid()) }
+
 // exited starts a child that exits with code and waits until it is a
 // zombie, without reaping it.
 func exited(t *testing.T, code string) int {
@@ -32,7 +36,7 @@ func exited(t *testing.T, code string) int {
 
 func TestDropChild(t *testing.T) {
 	hidden := exited(t, "1")
-	Hide(hidden)
+	hide(hidden)
 	real := exited(t, "2")
 	info := Info{Signo: int32(unix.SIGCHLD), Code: cldExited}
 	info.SetSender(hidden, 0)
@@ -52,7 +56,7 @@ func TestDropChild(t *testing.T) {
 	}
 	// A hidden process's SIGCHLD alone is dropped.
 	hidden = exited(t, "3")
-	Hide(hidden)
+	hide(hidden)
 	info.SetSender(hidden, 0)
 	if !DropChild(&info) {
 		t.Error("hidden process's SIGCHLD delivered")
@@ -75,7 +79,7 @@ func TestHiddenSettles(t *testing.T) {
 	info := Info{Signo: int32(unix.SIGCHLD), Code: cldExited}
 
 	pid := exited(t, "1")
-	Hide(pid)
+	hide(pid)
 	if _, err := unix.Wait4(pid, nil, 0, nil); err != nil {
 		t.Fatal(err)
 	}
@@ -91,7 +95,7 @@ func TestHiddenSettles(t *testing.T) {
 	}
 
 	pid = exited(t, "2")
-	Hide(pid)
+	hide(pid)
 	if _, err := unix.Wait4(pid, nil, 0, nil); err != nil {
 		t.Fatal(err)
 	}

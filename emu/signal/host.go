@@ -113,8 +113,10 @@ func CatchHost(p *Process) {
 		}
 	}
 	p.unlock()
-	for _, sig := range []unix.Signal{unix.SIGCHLD, unix.SIGTTOU, unix.SIGTTIN} {
-		hostAction(p, int(sig), p.Action(int(sig)))
+	for sig := 1; sig < NSig; sig++ {
+		if mirrored.Has(sig) {
+			hostAction(p, sig, p.Action(sig))
+		}
 	}
 }
 

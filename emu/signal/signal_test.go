@@ -349,7 +349,7 @@ func TestSafeSyscall(t *testing.T) {
 }
 
 func TestHidden(t *testing.T) {
-	Hide(12345)
+	hide(12345)
 	if !IsHidden(12345) || IsHidden(12346) {
 		t.Error("registry")
 	}

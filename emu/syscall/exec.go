@@ -327,14 +327,13 @@ func (t *Task) execCommand(tg execTarget, argv []string) ([]string, func()) {
 	return append(cmd, argv...), undo
 }
 
-// pendingRecord is the size of a pending signal in pendingFile: a byte
+// pendingRecord is the size of a pending signal in pendingFile's memfd: a byte
 // telling the queue, then the siginfo.
 const pendingRecord = 1 + signal.InfoSize
 
 // pendingFile creates the memfd that carries the signals pending at execve
-// to the new guestrun (ReadPendingSignals), with those pending now;
-// hostExec writes it again just before the host execve. It returns -1 if
-// the memfd cannot be made.
+// to the new guestrun (ReadPendingSignals); lastPending fills it just
+// before the host execve. It returns -1 if the memfd cannot be made.
 func (t *Task) pendingFile() int {
 	fd, err := unix.MemfdCreate("guestrun-sigpending", unix.MFD_CLOEXEC)
 	if err != nil {
@@ -346,10 +345,6 @@ func (t *Task) pendingFile() int {
 		fd = h
 	} else {
 		unix.FcntlInt(uintptr(fd), unix.F_SETFD, 0)
-	}
-	if !t.writePending(fd) {
-		unix.Close(fd)
-		return -1
 	}
 	return fd
 }
@@ -377,7 +372,7 @@ type PendingSignal struct {
 	Process bool
 }
 
-// ReadPendingSignals reads what pendingFile wrote into fd, and closes fd.
+// ReadPendingSignals reads what lastPending wrote into fd, and closes fd.
 func ReadPendingSignals(fd int) ([]PendingSignal, error) {
 	f := os.NewFile(uintptr(fd), "pending signals")
 	b, err := io.ReadAll(f)
@@ -420,9 +415,10 @@ func (t *Task) ApplyExecState(s ExecState) {
 	}
 }
 
-// lastPending writes the pending signals again right before the host
-// execve: one caught since execCommand (a kill of a child that is about to
-// exec) would otherwise go with the old guestrun.
+// lastPending writes the pending signals right before the host execve,
+// after draining the host ring: one caught during the execve's preparation
+// (a kill of a child that is about to exec) would otherwise go with the old
+// guestrun.
 func (t *Task) lastPending() {
 	if t.execPending > 0 {
 		signal.DrainHost()

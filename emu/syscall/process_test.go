@@ -126,16 +126,8 @@ func TestExecPending(t *testing.T) {
 	wantOwn, wantShared := tt.Sig.PendingQueues()
 
 	cmd, undo := tt.execCommand(execTarget{load: "/bin/prog", fd: -1}, []string{"prog"})
-	fd := -1
-	for _, a := range cmd {
-		if v, ok := strings.CutPrefix(a, "--sig-pending="); ok {
-			fd, _ = strconv.Atoi(v)
-		}
-	}
-	if fd < 0 {
-		undo()
-		t.Fatalf("no --sig-pending in %q", cmd)
-	}
+	fd := pendingArg(t, cmd, undo)
+	tt.lastPending()
 	// The fd must survive the host execve.
 	if fl, err := unix.FcntlInt(uintptr(fd), unix.F_GETFD, 0); err != nil || fl&unix.FD_CLOEXEC != 0 {
 		t.Errorf("pending signals fd %d: flags %#x, %v", fd, fl, err)
@@ -164,16 +156,7 @@ func TestExecPending(t *testing.T) {
 	// host execve may fill.
 	nt = newTestTask(t)
 	cmd, undo = nt.execCommand(execTarget{load: "/bin/prog", fd: -1}, []string{"prog"})
-	fd = -1
-	for _, a := range cmd {
-		if v, ok := strings.CutPrefix(a, "--sig-pending="); ok {
-			fd, _ = strconv.Atoi(v)
-		}
-	}
-	if fd < 0 {
-		undo()
-		t.Fatalf("no --sig-pending in %q", cmd)
-	}
+	fd = pendingArg(t, cmd, undo)
 	if err := nt.P.Sig.Send(nil, signal.KillInfo(int(unix.SIGTERM), signal.SIUser, 1, 0)); err != nil {
 		t.Fatal(err)
 	}
@@ -185,6 +168,20 @@ func TestExecPending(t *testing.T) {
 	if ps, err = ReadPendingSignals(dup); err != nil || len(ps) != 1 || ps[0].Info.Signo != int32(unix.SIGTERM) {
 		t.Errorf("pending after a late signal: %v %v, want SIGTERM", ps, err)
 	}
+}
+
+// pendingArg returns the fd of execCommand's --sig-pending argument.
+func pendingArg(t *testing.T, cmd []string, undo func()) int {
+	t.Helper()
+	for _, a := range cmd {
+		if v, ok := strings.CutPrefix(a, "--sig-pending="); ok {
+			fd, _ := strconv.Atoi(v)
+			return fd
+		}
+	}
+	undo()
+	t.Fatalf("no --sig-pending in %q", cmd)
+	return -1
 }
 
 func TestWait(t *testing.T) {
@@ -219,7 +216,7 @@ func TestWait(t *testing.T) {
 
 	// A hidden child is reaped and never shown, WNOHANG or not.
 	hidden := start("exit 1")
-	signal.Hide(hidden)
+	signal.HideChild(hidden, int(unix.SIGCHLD), unix.Getpid())
 	pid = start("exit 2")
 	if r := tt.ok(unix.SYS_WAIT4, ^uint64(0), status, 0, 0); r != int64(pid) || tt.u32(status) != 2<<8 {
 		t.Errorf("wait4 = %d status %#x, want %d exit 2", r, tt.u32(status), pid)
@@ -228,7 +225,7 @@ func TestWait(t *testing.T) {
 	// The same through waitid, where WNOWAIT would leave the hidden child
 	// to be found again.
 	hidden = start("exit 3")
-	signal.Hide(hidden)
+	signal.HideChild(hidden, int(unix.SIGCHLD), unix.Getpid())
 	pid = start("sleep 0.1; exit 4")
 	tt.ok(unix.SYS_WAITID, unix.P_ALL, 0, info, unix.WEXITED|unix.WNOWAIT, 0)
 	if si := signal.GetInfo(tt.mem(info, signal.InfoSize)); si.Pid() != pid || si.Fields[1] != 4 {

@@ -115,15 +115,20 @@ func setup() (int, error) {
 	return 0, nil
 }
 
-// reaper is the pid namespace's init: argv after "--" is the program.
-func reaper() int {
-	args := os.Args
-	for i, a := range args {
+// argsAfterDashes is the test binary's arguments after "--", when it runs
+// as a pid namespace's init.
+func argsAfterDashes() []string {
+	for i, a := range os.Args {
 		if a == "--" {
-			args = args[i+1:]
-			break
+			return os.Args[i+1:]
 		}
 	}
+	return os.Args
+}
+
+// reaper is the pid namespace's init: argv after "--" is the program.
+func reaper() int {
+	args := argsAfterDashes()
 	var env []string
 	for _, kv := range os.Environ() {
 		if !strings.HasPrefix(kv, "GUESTTEST_") {

@@ -118,13 +118,7 @@ func killParentRun(t *testing.T, rounds int, side bool, argv []string) {
 // killParentGone is reported (and killed). Output of the run's processes
 // goes to a file and is reported too: they have nothing to say.
 func killParentInit() int {
-	args := os.Args
-	for i, a := range args {
-		if a == "--" {
-			args = args[i+1:]
-			break
-		}
-	}
+	args := argsAfterDashes()
 	if len(args) < 3 {
 		fmt.Println("usage: rounds side argv...")
 		return 2

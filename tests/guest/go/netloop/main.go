@@ -149,9 +149,6 @@ func unixSocket() {
 
 // deadline checks that a read deadline fires as a timeout error.
 func deadline() {
-	a, b := net.Pipe()
-	defer a.Close()
-	defer b.Close()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	check(err)
 	defer ln.Close()

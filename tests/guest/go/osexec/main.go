@@ -18,6 +18,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 )
 
 func child(args []string) {
@@ -29,7 +30,9 @@ func child(args []string) {
 	fmt.Fprintf(os.Stderr, "child %d stderr\n", n)
 	if len(args) > 1 && args[1] == "hang" {
 		fmt.Println("hanging")
-		select {}
+		// Not select{}: the runtime would end a program whose only
+		// goroutine blocks for good (exit 2), racing the parent's kill.
+		time.Sleep(time.Hour)
 	}
 	os.Exit(n % 4)
 }
