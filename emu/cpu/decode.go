@@ -37,12 +37,17 @@ type CodeCache struct {
 	mu     sync.Mutex
 	blocks map[uint64]*Block
 	pages  map[uint64][]*Block // guest page number -> blocks with code on it
+
+	blockFree []Block // what is left of the current chunks (newBlock)
+	instFree  []Inst
 }
 
 // NewCodeCache returns an empty cache and hooks it to m so that mapping and
 // protection changes drop stale code.
 func NewCodeCache(m *mem.Mem) *CodeCache {
-	cc := &CodeCache{blocks: map[uint64]*Block{}, pages: map[uint64][]*Block{}}
+	// Sized for a small program's start (busybox true decodes 550 blocks
+	// on 60 pages), which would otherwise rehash the maps a few times.
+	cc := &CodeCache{blocks: make(map[uint64]*Block, 1024), pages: make(map[uint64][]*Block, 128)}
 	m.OnChange(cc.Invalidate)
 	return cc
 }
@@ -86,12 +91,12 @@ func (c *CPU) block(rip uint64) *Block {
 	b := cc.blocks[rip]
 	cc.mu.Unlock()
 	if b == nil {
-		b = c.decodeBlock(rip)
+		insts, end := c.decodeBlock(rip)
 		c.Stats.BlockMisses++
 		cc.mu.Lock()
-		if old := cc.blocks[rip]; old != nil {
-			b = old // another thread won the race
-		} else {
+		// Unless another thread won the race.
+		if b = cc.blocks[rip]; b == nil {
+			b = cc.newBlock(rip, end, insts)
 			cc.blocks[rip] = b
 			for pg := b.start / mem.PageSize; pg <= (b.end-1)/mem.PageSize; pg++ {
 				cc.pages[pg] = append(cc.pages[pg], b)
@@ -103,55 +108,80 @@ func (c *CPU) block(rip uint64) *Block {
 	return b
 }
 
-// decodeBlock decodes straight-line code at rip. Code that cannot be fetched
-// or decoded becomes an instruction that raises the fault when executed, so
-// that the fault happens in order, with the right RIP.
-func (c *CPU) decodeBlock(rip uint64) *Block {
-	// Decode into scratch space and keep a copy of the right size: blocks
-	// are short, and growing the slice instruction by instruction showed
-	// in the profile of startup.
+// Blocks and their instructions are carved from chunks of these many:
+// an allocation or two per block was a large part of a short guest's run.
+// A live block keeps its chunks alive, so they are small.
+const (
+	blockChunk = 64
+	instChunk  = 256
+)
+
+// newBlock returns a new block of a copy of insts. cc.mu is held.
+func (cc *CodeCache) newBlock(start, end uint64, insts []Inst) *Block {
+	if len(cc.blockFree) == 0 {
+		cc.blockFree = make([]Block, blockChunk)
+	}
+	if len(cc.instFree) < len(insts) {
+		cc.instFree = make([]Inst, max(instChunk, len(insts)))
+	}
+	b := &cc.blockFree[0]
+	cc.blockFree = cc.blockFree[1:]
+	b.start, b.end = start, end
+	b.insts = cc.instFree[:len(insts):len(insts)]
+	cc.instFree = cc.instFree[len(insts):]
+	copy(b.insts, insts)
+	return b
+}
+
+// decodeBlock decodes straight-line code at rip into c.scratch and returns
+// the instructions and the end of their code. Code that cannot be fetched
+// or decoded becomes an instruction that raises the fault when executed,
+// so that the fault happens in order, with the right RIP.
+func (c *CPU) decodeBlock(rip uint64) ([]Inst, uint64) {
 	if c.scratch == nil {
 		c.scratch = new([maxBlockInsts]Inst)
 	}
-	b := &Block{start: rip, insts: c.scratch[:0]}
+	insts := c.scratch[:0]
 	// Watch the page first, so that a write racing with the decode still
 	// drops the block.
 	c.mem.WatchCode(rip)
 	limit := c.execLimit(rip)
 	var buf [maxInstLen]byte
 	pc := rip
-	for len(b.insts) < maxBlockInsts {
+	for len(insts) < maxBlockInsts {
 		n := uint64(maxInstLen)
 		if limit-pc < n {
 			n = limit - pc
 		}
 		if n == 0 {
 			if pc == rip {
-				b.insts = []Inst{{fn: opFetchFault, addr: pc, next: pc, imm: pc, seq: 1}}
-				b.end = pc + 1
-				return b
+				insts = append(insts, Inst{fn: opFetchFault, addr: pc, next: pc, imm: pc, seq: 1})
+				return insts, pc + 1
 			}
 			break
 		}
 		copy(buf[:], c.bytes(pc, n))
-		var in Inst
-		ends := c.decodeOne(&in, buf[:n], pc, limit)
-		in.seq = uint8(len(b.insts) + 1)
-		b.insts = append(b.insts, in)
+		// Decoded in place: a local Inst would escape to the heap through
+		// the selector call, one allocation per instruction.
+		insts = insts[:len(insts)+1]
+		in := &insts[len(insts)-1]
+		*in = Inst{}
+		ends := c.decodeOne(in, buf[:n], pc, limit)
+		in.seq = uint8(len(insts))
 		pc = in.next
 		if (ends && !(isJcc[in.op] && pc > in.addr)) || pc/mem.PageSize != rip/mem.PageSize {
 			break
 		}
 	}
-	b.insts = append([]Inst(nil), peephole(b.insts)...)
-	b.end = pc
-	if b.end == b.start {
-		b.end++
+	insts = peephole(insts)
+	end := pc
+	if end == rip {
+		end++
 	}
-	if (b.end-1)/mem.PageSize != rip/mem.PageSize {
-		c.mem.WatchCode(b.end - 1)
+	if (end-1)/mem.PageSize != rip/mem.PageSize {
+		c.mem.WatchCode(end - 1)
 	}
-	return b
+	return insts, end
 }
 
 // execLimit returns the end of the executable memory that contains rip
@@ -174,6 +204,15 @@ func (c *CPU) execLimit(rip uint64) uint64 {
 // ends a block.
 func (c *CPU) decodeOne(in *Inst, code []byte, pc, limit uint64) bool {
 	in.addr = pc
+	if fastDecode(in, code) {
+		if sel := ops[in.op]; sel != nil {
+			if in.fn = sel(in); in.fn != nil {
+				return endsBlock[in.op]
+			}
+		}
+		// Let the slow path describe what is not implemented.
+		*in = Inst{addr: pc}
+	}
 	xi, err := decodeX86(code)
 	if err != nil || xi.Op == 0 || xi.Len == 0 {
 		if len(code) < maxInstLen && pc+uint64(len(code)) == limit {
@@ -392,8 +431,9 @@ var endsBlock [x86asm.VZEROUPPER + 1]bool
 
 // def registers one handler for every operand form of the mnemonics.
 func def(h handler, list ...x86asm.Op) {
+	sel := func(*Inst) handler { return h }
 	for _, op := range list {
-		ops[op] = func(*Inst) handler { return h }
+		ops[op] = sel
 	}
 }
 
