@@ -43,8 +43,24 @@ func parseInternal(args, environ []string) (o *options, ok bool, err error) {
 	in := &inherited{resume: -1, logFD: -1, execFD: -1}
 	o = &options{gdbPort: -1, inh: in}
 	if v, found := strings.CutPrefix(args[0], "--resume="); found {
-		in.resume, err = strconv.Atoi(v)
-		return o, true, err
+		if in.resume, err = strconv.Atoi(v); err != nil {
+			return o, true, err
+		}
+		// A guest handed over brings the signals pending for it.
+		for _, a := range args[1:] {
+			v, ok := strings.CutPrefix(a, "--sig-pending=")
+			if !ok {
+				return o, true, fmt.Errorf("--resume: unknown option %s", a)
+			}
+			var fd int
+			if fd, err = strconv.Atoi(v); err == nil {
+				in.state.Pending, err = syscall.ReadPendingSignals(fd)
+			}
+			if err != nil {
+				return o, true, fmt.Errorf("--resume: %s: %v", a, err)
+			}
+		}
+		return o, true, nil
 	}
 	if args[0] != "--exec" {
 		return nil, false, nil
@@ -141,6 +157,7 @@ func resume(opt *options) int {
 	if err != nil {
 		fatalf("%v", err)
 	}
+	t.AddPending(opt.inh.state.Pending)
 	if l.Strace {
 		t.P.Strace = syscall.NewStrace(log.Writer())
 	}

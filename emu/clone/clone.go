@@ -12,7 +12,6 @@ package clone
 
 import (
 	"runtime"
-	"strconv"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -56,9 +55,6 @@ type Spec struct {
 	// Wait reaps a child whose execve failed, there.
 	On   Starter
 	Wait func(pid int)
-	// Import are fds of this process the child gets at the same numbers,
-	// for a child whose fd table is not this process's (a stub's).
-	Import []int32
 }
 
 // Result is what Spawn reports of a child it made.
@@ -71,22 +67,15 @@ type Result struct {
 // stays put (Go's heap does not move) and write only err and its stack.
 // TestProgLayout checks the offsets the assembly uses.
 type prog struct {
-	fds  *int32 // fds to clear FD_CLOEXEC on
-	nfds uint64
-	mask uint64 // signal mask for the new program
-	path *byte
-	argv **byte
-	envp **byte
-	err  int64 // the execve error, as a negative errno, if it failed
-	// Fds of another process brought into the child at the same
-	// numbers: a path of each (/proc/PID/fd/N), its number and the flags
-	// to open it with.
-	imports  **byte
-	impFds   *int32
-	impFlags *int32
-	nimports uint64
-	_        uint64
-	stack    [1024]byte // the child's stack; it calls nothing, so it needs little
+	fds   *int32 // fds to clear FD_CLOEXEC on
+	nfds  uint64
+	mask  uint64 // signal mask for the new program
+	path  *byte
+	argv  **byte
+	envp  **byte
+	err   int64 // the execve error, as a negative errno, if it failed
+	_     uint64
+	stack [1024]byte // the child's stack; it calls nothing, so it needs little
 }
 
 // cloneArgs is struct clone_args (CLONE_ARGS_SIZE_VER2).
@@ -144,20 +133,6 @@ func Spawn(s *Spec, hide, reaped func(pid int)) (Result, error) {
 	if len(s.Keep) > 0 {
 		p.fds, p.nfds = &s.Keep[0], uint64(len(s.Keep))
 	}
-	var imports []*byte
-	var impFds, impFlags []int32
-	for _, fd := range s.Import {
-		fl, err := unix.FcntlInt(uintptr(fd), unix.F_GETFL, 0)
-		if err != nil {
-			continue
-		}
-		imports = append(imports, cstring("/proc/"+strconv.Itoa(unix.Getpid())+"/fd/"+strconv.Itoa(int(fd))))
-		impFds = append(impFds, fd)
-		impFlags = append(impFlags, int32(fl&unix.O_ACCMODE|unix.O_CLOEXEC))
-	}
-	if len(imports) > 0 {
-		p.imports, p.impFds, p.impFlags, p.nimports = &imports[0], &impFds[0], &impFlags[0], uint64(len(imports))
-	}
 	pidfd := int32(-1)
 	args := &cloneArgs{
 		flags:      s.Flags | cloneVM | cloneVfork | cloneClearSighand,
@@ -200,9 +175,6 @@ func Spawn(s *Spec, hide, reaped func(pid int)) (Result, error) {
 	runtime.KeepAlive(argv)
 	runtime.KeepAlive(envp)
 	runtime.KeepAlive(s)
-	runtime.KeepAlive(imports)
-	runtime.KeepAlive(impFds)
-	runtime.KeepAlive(impFlags)
 	runtime.KeepAlive(s.ParentTid)
 
 	if r < 0 {

@@ -8,10 +8,6 @@
 #define PROG_ARGV 32
 #define PROG_ENVP 40
 #define PROG_ERR 48
-#define PROG_IMPORTS 56
-#define PROG_IMPFDS 64
-#define PROG_IMPFLAGS 72
-#define PROG_NIMPORTS 80
 
 // func clone3(args *cloneArgs, size uintptr, p *prog) int64
 //
@@ -56,38 +52,6 @@ TEXT ·spawnCloneAddr(SB), NOSPLIT, $0-8
 
 // spawnChild is the child of clone3 and spawnClone: R12 is its prog.
 TEXT ·spawnChild(SB), NOSPLIT|NOFRAME, $0
-	MOVQ	PROG_IMPORTS(R12), R13	// paths of fds to bring in: /proc/PID/fd/N
-	MOVQ	PROG_IMPFDS(R12), R14	// the numbers N
-	MOVQ	PROG_IMPFLAGS(R12), R15	// open flags
-	MOVQ	PROG_NIMPORTS(R12), BX	// how many
-import:
-	TESTQ	BX, BX
-	JZ	imported
-	MOVQ	$-100, DI		// AT_FDCWD
-	MOVQ	(R13), SI		// path
-	MOVLQSX	(R15), DX		// flags
-	XORQ	R10, R10		// mode
-	MOVQ	$257, AX		// SYS_openat; an error leaves the fd out: the new guestrun will say so
-	SYSCALL
-	TESTQ	AX, AX
-	JS	nextimport
-	MOVQ	AX, R8			// the fd we got
-	MOVQ	AX, DI
-	MOVLQSX	(R14), SI		// the number it must have
-	XORQ	DX, DX			// flags 0: not FD_CLOEXEC
-	MOVQ	$292, AX		// SYS_dup3
-	SYSCALL
-	MOVQ	R8, DI
-	MOVQ	$3, AX			// SYS_close
-	SYSCALL
-nextimport:
-	ADDQ	$8, R13
-	ADDQ	$4, R14
-	ADDQ	$4, R15
-	DECQ	BX
-	JMP	import
-
-imported:
 	MOVQ	PROG_FDS(R12), R13	// fds to keep open across execve
 	MOVQ	PROG_NFDS(R12), R14	// how many
 keep:

@@ -27,10 +27,6 @@ func TestProgLayout(t *testing.T) {
 		{"argv", unsafe.Offsetof(p.argv), 32},
 		{"envp", unsafe.Offsetof(p.envp), 40},
 		{"err", unsafe.Offsetof(p.err), 48},
-		{"imports", unsafe.Offsetof(p.imports), 56},
-		{"impFds", unsafe.Offsetof(p.impFds), 64},
-		{"impFlags", unsafe.Offsetof(p.impFlags), 72},
-		{"nimports", unsafe.Offsetof(p.nimports), 80},
 	} {
 		if c.got != c.want {
 			t.Errorf("offset of %s = %d, the assembly uses %d", c.name, c.got, c.want)

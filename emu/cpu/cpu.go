@@ -146,6 +146,14 @@ func (c *CPU) Clone() *CPU {
 	return &n
 }
 
+// CloneInto returns a copy of c for a forked process, which runs in its own
+// copy of the memory, m, with its own code cache.
+func (c *CPU) CloneInto(m *mem.Mem, cc *CodeCache) *CPU {
+	n := c.Clone()
+	n.mem, n.base, n.code = m, m.Base(), cc
+	return n
+}
+
 // Mem returns the address space the CPU runs in.
 func (c *CPU) Mem() *mem.Mem { return c.mem }
 

@@ -326,12 +326,15 @@ func pwriteAll(fd int, b []byte, off uint64) error {
 }
 
 // Restore rebuilds a forked child's memory in this process from what Fork
-// gave its parent; the fds of f are inherited and now the Mem's.
+// gave its parent; the fds of f are inherited and now the Mem's. On error
+// they are closed.
 func Restore(f *Forked, fdFloor int) (*Mem, error) {
 	m, err := Attach(f.FD)
 	if err != nil {
+		closeFDs(f.FDs(), nil)
 		return nil, err
 	}
+	taken := []int{f.FD}
 	m.FDFloor = fdFloor
 	m.BrkStart, m.Brk = f.BrkStart, f.Brk
 	m.SetMmapBase(f.MmapBase)
@@ -352,6 +355,7 @@ func Restore(f *Forked, fdFloor int) (*Mem, error) {
 				s.fd, s.held, s.opath = fv.FD, true, fv.Reopen
 				unix.FcntlInt(uintptr(fv.FD), unix.F_SETFD, unix.FD_CLOEXEC)
 				m.addHeld(fv.FD)
+				taken = append(taken, fv.FD)
 			}
 			if fv.Inode != 0 && fv.Flags&unix.MAP_TYPE == unix.MAP_PRIVATE && fv.Flags&unix.MAP_ANONYMOUS == 0 {
 				s.path, s.dev, s.ino = fv.Name, fv.Dev, fv.Inode
@@ -367,14 +371,55 @@ func Restore(f *Forked, fdFloor int) (*Mem, error) {
 		default:
 			err = unix.Mprotect(m.hostBytes(v.Start, v.End), hostProt(v.Prot))
 		}
-		if err != nil {
-			m.Close()
-			return nil, err
-		}
 		retain(&v)
 		m.vmas = append(m.vmas, v)
+		if err != nil {
+			m.Close()
+			closeFDs(f.FDs(), taken)
+			return nil, err
+		}
 	}
 	return m, nil
+}
+
+// closeFDs closes the fds of fds that are not in except.
+func closeFDs(fds, except []int) {
+	for _, fd := range fds {
+		if !slices.Contains(except, fd) {
+			unix.Close(fd)
+		}
+	}
+}
+
+// ForkHere is Fork for a child that this process runs (a forked guest
+// interpreted here, like a CLONE_VM child, until it is handed over): the
+// child's memory is a second window. Each Mem closes the fds it holds, so
+// the child's are dups.
+func (m *Mem) ForkHere() (*Mem, error) {
+	f, err := m.Fork()
+	if err != nil {
+		return nil, err
+	}
+	dups := map[int]int{}
+	for i := range f.VMAs {
+		fv := &f.VMAs[i]
+		if !fv.HostShared || fv.Shm || fv.FD < 0 {
+			continue
+		}
+		d, ok := dups[fv.FD]
+		if !ok {
+			if d, err = unix.FcntlInt(uintptr(fv.FD), unix.F_DUPFD_CLOEXEC, m.FDFloor); err != nil {
+				unix.Close(f.FD)
+				for _, d := range dups {
+					unix.Close(d)
+				}
+				return nil, err
+			}
+			dups[fv.FD] = d
+		}
+		fv.FD = d
+	}
+	return Restore(f, m.FDFloor)
 }
 
 // mapObject maps a host-shared VMA of a forked child from its object's fd.

@@ -7,33 +7,11 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// forkMem forks m into a second window in this process, as a child would
-// rebuild it.
+// forkMem forks m into a second window in this process, as a forked child
+// run in its parent's guestrun gets it.
 func forkMem(t *testing.T, m *Mem) *Mem {
 	t.Helper()
-	f, err := m.Fork()
-	if err != nil {
-		t.Fatal(err)
-	}
-	// The child inherits the fds; here it gets dups, as after its execve.
-	g := *f
-	g.VMAs = append([]ForkVMA(nil), f.VMAs...)
-	dups := map[int]int{}
-	for _, fd := range f.FDs() {
-		d, err := unix.Dup(fd)
-		if err != nil {
-			t.Fatal(err)
-		}
-		dups[fd] = d
-	}
-	g.FD = dups[f.FD]
-	for i := range g.VMAs {
-		if g.VMAs[i].HostShared {
-			g.VMAs[i].FD = dups[g.VMAs[i].FD]
-		}
-	}
-	unix.Close(f.FD)
-	c, err := Restore(&g, 0)
+	c, err := m.ForkHere()
 	if err != nil {
 		t.Fatal(err)
 	}

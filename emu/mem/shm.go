@@ -123,6 +123,19 @@ func (m *Mem) shmVMA(v *VMA, id int, key int32) {
 }
 
 // isShm reports whether v is an attached SysV segment.
+// HasShm reports whether a SysV segment is attached: unmapping the memory
+// detaches it, which other processes see in shm_nattch.
+func (m *Mem) HasShm() bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for i := range m.vmas {
+		if m.vmas[i].isShm() {
+			return true
+		}
+	}
+	return false
+}
+
 func (v *VMA) isShm() bool { return v.src != nil && v.src.shm != nil }
 
 // Shmdt implements shmdt(2): it detaches the segment attached at addr,

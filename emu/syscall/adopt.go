@@ -5,7 +5,6 @@ import (
 	"strconv"
 	"sync"
 	"time"
-	"unsafe"
 
 	"golang.org/x/sys/unix"
 
@@ -28,6 +27,7 @@ var vmChildren struct {
 }
 
 func addVMChild(p *Process) {
+	p.gone = make(chan struct{})
 	vmChildren.mu.Lock()
 	defer vmChildren.mu.Unlock()
 	if vmChildren.procs == nil {
@@ -37,7 +37,7 @@ func addVMChild(p *Process) {
 }
 
 // awaitVMChild is called when a wait has taken the end of child pid: if it
-// is a CLONE_VM child run here, its interpreter may still be finishing the
+// is a child run here, its interpreter may still be finishing the
 // instructions it was running when the stub died (SIGKILL), while the
 // parent, told by the kernel that it is gone, reuses its stack. So the
 // wait returns only once the child's tasks have stopped.
@@ -45,19 +45,19 @@ func awaitVMChild(pid int, code int32) {
 	if code != cldExited && code != cldKilled && code != cldDumped {
 		return
 	}
-	for deadline := time.Now().Add(time.Second); time.Now().Before(deadline); {
-		running := false
-		vmChildren.mu.Lock()
-		for p := range vmChildren.procs {
-			if p.Pid == pid {
-				running = true
-			}
+	var gone chan struct{}
+	vmChildren.mu.Lock()
+	for p := range vmChildren.procs {
+		if p.Pid == pid {
+			gone = p.gone
 		}
-		vmChildren.mu.Unlock()
-		if !running {
-			return
+	}
+	vmChildren.mu.Unlock()
+	if gone != nil {
+		select {
+		case <-gone:
+		case <-time.After(time.Second):
 		}
-		time.Sleep(20 * time.Microsecond)
 	}
 }
 
@@ -70,7 +70,10 @@ func haveVMChildren() bool {
 func removeVMChild(p *Process) {
 	vmChildren.mu.Lock()
 	defer vmChildren.mu.Unlock()
-	delete(vmChildren.procs, p)
+	if _, ok := vmChildren.procs[p]; ok {
+		delete(vmChildren.procs, p)
+		close(p.gone)
+	}
 }
 
 // handoffTimeout bounds how long guestrun waits for a child to be handed
@@ -120,6 +123,7 @@ func (t *Task) adopt() {
 	// The snapshot is of a running task, not of a fork's child.
 	s.Regs[cpu.RAX] = t.CPU.R[cpu.RAX]
 	s.ClearChildTid = t.ClearChildTID
+	s.RobustList, s.RobustLen = t.RobustList, t.RobustLen
 	s.VforkFD, s.ExecFlagFD = -1, -1
 	sfd, err := writeSnapshot(s)
 	if err != nil {
@@ -131,31 +135,71 @@ func (t *Task) adopt() {
 	if launch.LogFD >= 0 {
 		give = append(give, launch.LogFD)
 	}
-	for _, fd := range give {
-		if t.P.sharedFiles {
+	var passed []int
+	if t.P.sharedFiles {
+		for _, fd := range give {
 			t.hraw(unix.SYS_FCNTL, uintptr(fd), unix.F_SETFD, 0)
-			continue
 		}
-		// The stub's fd table is its own: it opens guestrun's fd
-		// through /proc and puts it at the same number.
-		fl, err := unix.FcntlInt(uintptr(fd), unix.F_GETFL, 0)
-		if err != nil {
-			continue
-		}
-		path := []byte("/proc/" + strconv.Itoa(unix.Getpid()) + "/fd/" + strconv.Itoa(fd) + "\x00")
-		tmp := t.hraw6(unix.SYS_OPENAT, atFDCWD, uintptr(unsafe.Pointer(&path[0])), uintptr(fl&unix.O_ACCMODE|unix.O_CLOEXEC), 0, 0, 0)
-		if tmp < 0 {
-			continue
-		}
-		t.hraw(unix.SYS_DUP3, uintptr(tmp), uintptr(fd), 0)
-		t.hraw(unix.SYS_CLOSE, uintptr(tmp), 0, 0)
+	} else if passed, err = t.passFDs(give, false); err != nil {
+		t.P.Log.Printf(dbg.Clone, "clone: handing over child %d: %v", t.P.Pid, err)
+		t.closeStubFDs(passed)
+		return
 	}
-	t.P.Log.Printf(dbg.Clone, "clone: handing over CLONE_VM child %d", t.P.Pid)
+	// The guest's close-on-exec fds must survive this execve, which is not
+	// the guest's: the new guestrun marks them again (Resume).
+	t.setCloexec(s.Cloexec, false)
+	t.P.Log.Printf(dbg.Clone, "clone: handing over child %d", t.P.Pid)
 	// The new guestrun has the CLONE_CHILD_CLEARTID word: this exec is
 	// not the guest's, which would clear it.
 	clear := t.ClearChildTID
 	t.ClearChildTID = 0
-	err = t.hostExec([]string{launch.Argv0, "--resume=" + strconv.Itoa(sfd)}, os.Environ())
+	argv := []string{launch.Argv0, "--resume=" + strconv.Itoa(sfd)}
+	// The signals pending for the process go too, written right before
+	// the execve (hostExec).
+	if pending := t.pendingFile(); pending >= 0 {
+		if t.P.sharedFiles {
+			t.execPending = pending
+		} else if p, err := t.passFDs([]int{pending}, false); err == nil {
+			passed = append(passed, p...)
+			t.execPending = pending
+		} else {
+			t.closeStubFDs(p)
+			unix.Close(pending)
+		}
+		if t.execPending > 0 {
+			argv = append(argv, "--sig-pending="+strconv.Itoa(pending))
+			defer func() {
+				unix.Close(pending)
+				t.execPending = 0
+			}()
+		}
+	}
+	err = t.hostExec(argv, os.Environ())
 	t.ClearChildTID = clear
-	t.P.Log.Printf(dbg.Clone, "clone: handing over CLONE_VM child %d: %v", t.P.Pid, err)
+	t.P.Log.Printf(dbg.Clone, "clone: handing over child %d: %v", t.P.Pid, err)
+	t.setCloexec(s.Cloexec, true)
+	t.closeStubFDs(passed)
+	if t.P.sharedFiles {
+		for _, fd := range give {
+			t.hraw(unix.SYS_FCNTL, uintptr(fd), unix.F_SETFD, unix.FD_CLOEXEC)
+		}
+	}
+}
+
+// setCloexec sets or clears FD_CLOEXEC on the task's fds.
+func (t *Task) setCloexec(fds []int32, on bool) {
+	fl := uintptr(0)
+	if on {
+		fl = unix.FD_CLOEXEC
+	}
+	for _, fd := range fds {
+		t.hraw(unix.SYS_FCNTL, uintptr(fd), unix.F_SETFD, fl)
+	}
+}
+
+// closeStubFDs closes fds in the fd table of the task's stub.
+func (t *Task) closeStubFDs(fds []int) {
+	for _, fd := range fds {
+		t.hraw(unix.SYS_CLOSE, uintptr(fd), 0, 0)
+	}
 }

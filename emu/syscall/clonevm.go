@@ -2,6 +2,7 @@ package syscall
 
 import (
 	"runtime"
+	"slices"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -58,7 +59,8 @@ func (t *Task) tidWords(a *CloneArgs, n *Task) {
 		t.writeU32(a.ParentTID, uint32(n.Tid))
 	}
 	if a.Flags&cloneChildSettid != 0 {
-		t.writeU32(a.ChildTID, uint32(n.Tid))
+		// In the child's memory, which is t's unless it is a fork.
+		n.writeU32(a.ChildTID, uint32(n.Tid))
 	}
 	if a.Flags&cloneChildCleartid != 0 {
 		n.ClearChildTID = a.ChildTID
@@ -68,6 +70,20 @@ func (t *Task) tidWords(a *CloneArgs, n *Task) {
 // cloneVM makes a guest process sharing t's memory; clone.go has checked
 // the arguments as the kernel does.
 func (t *Task) cloneVM(a *CloneArgs) int64 {
+	if e := t.checkChildArgs(a); e != 0 {
+		return e
+	}
+	p := t.P
+	fl := a.Flags
+	child := &Process{Mem: p.Mem, Code: p.Code, Log: p.Log, Image: p.Image, Strace: p.Strace,
+		threads: map[int]*Task{}, sharedFiles: fl&cloneFiles != 0 && p.sharedFiles, space: p.space}
+	child.Sig = p.Sig.Child(0, fl&unix.CLONE_SIGHAND != 0, fl&cloneClearSighand != 0)
+	return t.startChild(a, child, t.CPU.Clone())
+}
+
+// checkChildArgs makes the checks of a new process's arguments that come
+// after clone.go's, in the kernel's order.
+func (t *Task) checkChildArgs(a *CloneArgs) int64 {
 	fl := a.Flags
 	switch {
 	case fl&cloneSettls != 0 && a.TLS >= taskSizeMax:
@@ -80,11 +96,13 @@ func (t *Task) cloneVM(a *CloneArgs) int64 {
 			return efault
 		}
 	}
-	p := t.P
-	child := &Process{Mem: p.Mem, Code: p.Code, Log: p.Log, Image: p.Image, Strace: p.Strace,
-		threads: map[int]*Task{}, sharedFiles: fl&cloneFiles != 0 && p.sharedFiles}
-	child.Sig = p.Sig.Child(0, fl&unix.CLONE_SIGHAND != 0, fl&cloneClearSighand != 0)
-	c := t.CPU.Clone()
+	return 0
+}
+
+// startChild starts child, a new process run in this guestrun whose CPU is
+// c, a copy of t's: its stub, then its goroutine.
+func (t *Task) startChild(a *CloneArgs, child *Process, c *cpu.CPU) int64 {
+	fl := a.Flags
 	c.R[cpu.RAX] = 0
 	if a.Stack != 0 {
 		c.R[cpu.RSP] = a.Stack
@@ -93,9 +111,10 @@ func (t *Task) cloneVM(a *CloneArgs) int64 {
 		c.FSBase = a.TLS
 	}
 	n := &Task{P: child, CPU: c, done: make(chan struct{})}
-
+	child.space.users.Add(1)
 	in, goAhead, err := n.startInterpreter()
 	if err != nil {
+		child.space.leave()
 		return errno(err)
 	}
 	spec := clone.VMSpec{
@@ -121,10 +140,26 @@ func (t *Task) cloneVM(a *CloneArgs) int64 {
 	}
 	if err := in.StartVM(&spec, start); err != nil {
 		goAhead <- false
-		t.P.Log.Printf(dbg.Clone, "clone: CLONE_VM child: %v", err)
+		child.space.leave()
+		t.P.Log.Printf(dbg.Clone, "clone: child in this guestrun: %v", err)
 		return errno(err)
 	}
 	s := in.Stub()
+	if !child.sharedFiles {
+		// The stub's fd table began as a copy of its creator's: the
+		// guest memories' fds in it would show in the child and keep
+		// those memories alive.
+		fds := spaceFDs()
+		slices.Sort(fds)
+		for i := 0; i < len(fds); {
+			j := i + 1
+			for j < len(fds) && fds[j] == fds[j-1]+1 {
+				j++
+			}
+			s.Syscall(unix.SYS_CLOSE_RANGE, [6]uintptr{uintptr(fds[i]), uintptr(fds[j-1])})
+			i = j
+		}
+	}
 	n.stub = s
 	n.Tid = s.Tid
 	child.Pid = s.Pid
@@ -132,7 +167,7 @@ func (t *Task) cloneVM(a *CloneArgs) int64 {
 	n.Sig = child.Sig.NewThread(n.interrupt)
 	n.Sig.Tid = s.Tid
 	n.Sig.SetBlocked(t.Sig.Blocked())
-	if fl&cloneVfork != 0 {
+	if fl&cloneVfork != 0 || child.space != t.P.space {
 		n.Sig.Alt = t.Sig.Alt
 	} else {
 		n.Sig.Alt = signal.AltStack{Flags: signal.SSDisable}
@@ -148,7 +183,14 @@ func (t *Task) cloneVM(a *CloneArgs) int64 {
 		t.writeU32(a.Pidfd, uint32(s.Pidfd))
 	}
 	t.tidWords(a, n)
-	t.P.Log.Printf(dbg.Clone, "clone: CLONE_VM child %d, flags %#x, exit signal %d", s.Pid, fl, a.ExitSignal)
+	t.P.Log.Printf(dbg.Clone, "clone: child %d in this guestrun, flags %#x, exit signal %d", s.Pid, fl, a.ExitSignal)
+	// A vfork's parent waits for the stub to go; a guestrun's execve
+	// would make an exit signal other than SIGCHLD SIGCHLD, and unshare
+	// the fd table.
+	child.pinned = fl&(cloneVfork|cloneFiles) != 0 || a.ExitSignal != uint64(unix.SIGCHLD) && fl&cloneParent == 0
+	if child.space != t.P.space && !child.pinned {
+		n.handOffLater()
+	}
 	goAhead <- true
 	if fl&cloneVfork != 0 {
 		<-s.Gone()
@@ -182,6 +224,7 @@ func (t *Task) cloneStubThread(a *CloneArgs, n *Task) int64 {
 	p.threads[n.Tid] = n
 	p.live++
 	p.mu.Unlock()
+	p.space.users.Add(1)
 	signal.AddStub(s.Tid, p.Sig)
 	unblockStub(s)
 	if fl&clonePidfd != 0 {
@@ -199,11 +242,15 @@ func (t *Task) cloneStubThread(a *CloneArgs, n *Task) int64 {
 	return int64(n.Tid)
 }
 
-// runVM is the goroutine of a CLONE_VM child: it takes an OS thread for
-// good, registers it as the interpreter of the stub to be, and runs the
+// runVM is the goroutine of a child run here: it takes an OS thread,
+// registers it as the interpreter of the stub to be, and runs the
 // child once its creator has made the stub.
 func (n *Task) runVM(hand chan<- vmStart, goAhead <-chan bool) {
 	runtime.LockOSThread()
+	// The thread goes back to Go's pool at the end, once the stub has
+	// been released or abandoned (its robust list cleared): starting a
+	// thread for every child costs more than the rest of a fork.
+	defer runtime.UnlockOSThread()
 	in, err := clone.NewInterpreter()
 	hand <- vmStart{in, err}
 	if err != nil || !<-goAhead {
@@ -262,6 +309,11 @@ func (t *Task) stubGone() {
 // clearChildTID clears and wakes the task's CLONE_CHILD_CLEARTID word once
 // its stub is gone, as the kernel does when the task lets go of the memory.
 func (t *Task) clearChildTID() {
+	// Not by the last user of the memory, as the kernel skips it then:
+	// nobody else could see it, but for MAP_SHARED memory.
+	if s := t.P.space; s.forked != nil && s.users.Load() == 1 {
+		return
+	}
 	if addr := t.ClearChildTID; addr != 0 {
 		t.guestAccess(func() { t.writeU32(addr, 0) })
 		t.futexWake(addr)
@@ -277,11 +329,8 @@ func (t *Task) leave() {
 		delete(p.threads, t.Tid)
 		p.live--
 	}
-	last := p.live == 0
+	t.lastOfProcess = p.live == 0
 	p.mu.Unlock()
-	if last {
-		removeVMChild(p)
-	}
 }
 
 // endStub waits until the stub is gone and lets its memory go.
@@ -289,6 +338,15 @@ func (t *Task) endStub() {
 	<-t.stub.Gone()
 	signal.RemoveStub(t.Tid)
 	t.stub.Release()
+	if t.handoffTimer != nil {
+		t.handoffTimer.Stop()
+	}
+	t.P.space.leave()
+	if t.lastOfProcess {
+		// Only now may a wait for the process return (awaitVMChild):
+		// its memory, if a fork's, is gone from guestrun's fd table.
+		removeVMChild(t.P)
+	}
 	close(t.done)
 }
 

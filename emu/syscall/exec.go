@@ -71,13 +71,11 @@ func (t *Task) execve(dirfd int32, pathAddr, argvAddr, envpAddr uint64, flags in
 	if e != 0 {
 		return e
 	}
-	closeFD := func() {
-		if tg.fd >= 0 {
-			unix.Close(tg.fd)
-		}
+	if tg.fd >= 0 {
+		// Also when a stub's exec succeeds and its task's goroutine ends.
+		defer unix.Close(tg.fd)
 	}
 	if err := loader.Check(tg.load, loader.Options{Sysroot: launch.Sysroot}); err != nil {
-		closeFD()
 		t.P.Log.Printf(dbg.Exec, "exec: %v", err)
 		if le, ok := err.(*loader.Error); ok {
 			return -int64(le.Errno)
@@ -86,19 +84,28 @@ func (t *Task) execve(dirfd int32, pathAddr, argvAddr, envpAddr uint64, flags in
 	}
 	argv, env, e := t.execArgs(argvAddr, envpAddr, len(tg.execfnOrLoad()))
 	if e != 0 {
-		closeFD()
 		return e
+	}
+	var passed []int
+	if tg.fd >= 0 && t.stub != nil && !t.P.sharedFiles {
+		// The new guestrun loads from it: it must be in the stub's table.
+		var err error
+		if passed, err = t.passFDs([]int{tg.fd}, false); err != nil {
+			t.closeStubFDs(passed)
+			return errno(err)
+		}
 	}
 	hostArgv, undo := t.execCommand(tg, argv)
 	t.P.Log.Printf(dbg.Exec, "exec: %q %q", tg.load, argv)
 	t.P.execRobust(t)
 	err := t.hostExec(hostArgv, env)
-	closeFD()
+	t.closeStubFDs(passed)
 	undo()
 	t.P.Log.Printf(dbg.Exec, "exec: host execve of guestrun: %v", err)
 	return errno(err)
 }
 
+// execfnOrLoad is the program's name as the kernel gives it.
 func (tg *execTarget) execfnOrLoad() string {
 	if tg.execfn != "" {
 		return tg.execfn
@@ -119,10 +126,18 @@ func (t *Task) execTarget(dirfd int32, path string, flags int) (execTarget, int6
 		tg.load, tg.execfn = t.exePath(), path
 		return tg, 0
 	}
+	own := t.stub != nil && !t.P.sharedFiles
+	if path != "" && path[0] != '/' && dirfd == unix.AT_FDCWD && t.stub != nil {
+		// Relative to the stub's cwd, which may not be guestrun's.
+		var buf [unix.PathMax]byte
+		if n := t.hraw(unix.SYS_GETCWD, uintptr(unsafe.Pointer(&buf[0])), uintptr(len(buf)), 0); n > 1 {
+			tg.load, tg.execfn = string(buf[:n-1])+"/"+path, path
+		}
+	}
 	if path != "" && (path[0] == '/' || dirfd == unix.AT_FDCWD) {
 		if flags&unix.AT_SYMLINK_NOFOLLOW != 0 {
 			var st unix.Stat_t
-			if err := unix.Lstat(path, &st); err == nil && st.Mode&unix.S_IFMT == unix.S_IFLNK {
+			if err := unix.Lstat(tg.load, &st); err == nil && st.Mode&unix.S_IFMT == unix.S_IFLNK {
 				return tg, -int64(unix.ELOOP)
 			}
 		}
@@ -135,24 +150,39 @@ func (t *Task) execTarget(dirfd int32, path string, flags int) (execTarget, int6
 	if t.badFD(uint64(uint32(dirfd))) {
 		return tg, fdBad
 	}
+	// hfd is dirfd among guestrun's fds, and fdPath a path of it that
+	// guestrun and the new guestrun (the same process as the guest's
+	// execve) can both open.
+	hfd, fdPath := int(dirfd), "/dev/fd/"+strconv.Itoa(int(dirfd))
+	fl := t.hraw(unix.SYS_FCNTL, uintptr(dirfd), unix.F_GETFD, 0)
+	if fl < 0 {
+		return tg, fl
+	}
+	if own {
+		h, e := t.importFD(int(dirfd))
+		if e != 0 {
+			return tg, e
+		}
+		defer unix.Close(h)
+		hfd, fdPath = h, "/proc/"+strconv.Itoa(t.P.Pid)+"/fd/"+strconv.Itoa(int(dirfd))
+	}
 	var st unix.Stat_t
-	if err := unix.Fstat(int(dirfd), &st); err != nil {
+	if err := unix.Fstat(hfd, &st); err != nil {
 		return tg, errno(err)
 	}
 	// The kernel names the program /dev/fd/N[/path], which is also the
 	// path a script's interpreter gets: it can open it only if the fd
 	// survives the execve. An ELF is loaded even when it does not.
 	dev := "/dev/fd/" + strconv.Itoa(int(dirfd))
-	fl, err := unix.FcntlInt(uintptr(dirfd), unix.F_GETFD, 0)
-	if err != nil {
-		return tg, errno(err)
-	}
 	cloexec := fl&unix.FD_CLOEXEC != 0
 	if path != "" {
 		if st.Mode&unix.S_IFMT != unix.S_IFDIR {
 			return tg, -int64(unix.ENOTDIR)
 		}
-		tg.load = dev + "/" + path
+		tg.load = fdPath + "/" + path
+		if own {
+			tg.execfn = dev + "/" + path
+		}
 		if flags&unix.AT_SYMLINK_NOFOLLOW != 0 {
 			var lst unix.Stat_t
 			if err := unix.Lstat(tg.load, &lst); err == nil && lst.Mode&unix.S_IFMT == unix.S_IFLNK {
@@ -167,22 +197,25 @@ func (t *Task) execTarget(dirfd int32, path string, flags int) (execTarget, int6
 		}
 		// The directory's path, which holds as long as nobody renames
 		// it meanwhile.
-		dir, err := os.Readlink("/proc/self/fd/" + strconv.Itoa(int(dirfd)))
+		dir, err := os.Readlink("/proc/self/fd/" + strconv.Itoa(hfd))
 		if err != nil || !strings.HasPrefix(dir, "/") {
 			return tg, -int64(unix.ENOENT)
 		}
-		tg.load, tg.execfn = dir+"/"+path, tg.load
+		tg.load, tg.execfn = dir+"/"+path, dev+"/"+path
 		return tg, 0
 	}
 	// The fd itself (fexecve): an ELF is loaded from an inherited dup.
-	if isScript(dev) {
+	if isScript(fdPath) {
 		if cloexec {
 			return tg, -int64(unix.ENOENT)
 		}
-		tg.load = dev
+		tg.load = fdPath
+		if own {
+			tg.execfn = dev
+		}
 		return tg, 0
 	}
-	fd, err := unix.FcntlInt(uintptr(dirfd), unix.F_DUPFD, reservedFloor())
+	fd, err := unix.FcntlInt(uintptr(hfd), unix.F_DUPFD, reservedFloor())
 	if err != nil {
 		return tg, errno(err)
 	}
@@ -296,11 +329,18 @@ func (t *Task) execCommand(tg execTarget, argv []string) ([]string, func()) {
 	if tg.fd >= 0 {
 		cmd = append(cmd, "--exec-fd="+strconv.Itoa(tg.fd))
 	}
-	pending := -1
-	if t.stub == nil || t.Sig.Pending() != 0 {
-		// Made in guestrun's fd table, which a stub's may not share: a
-		// CLONE_VM child gets one only if something is pending already.
-		pending = t.pendingFile()
+	// Filled right before the host execve (lastPending): a signal may
+	// still come until then. Made in guestrun's fd table, and passed into
+	// the stub's if that is another.
+	var passed []int
+	pending := t.pendingFile()
+	if pending >= 0 && t.stub != nil && !t.P.sharedFiles {
+		var err error
+		if passed, err = t.passFDs([]int{pending}, false); err != nil {
+			t.closeStubFDs(passed)
+			unix.Close(pending)
+			pending, passed = -1, nil
+		}
 	}
 	if pending >= 0 {
 		cmd = append(cmd, "--sig-pending="+strconv.Itoa(pending))
@@ -312,6 +352,7 @@ func (t *Task) execCommand(tg execTarget, argv []string) ([]string, func()) {
 	undo := func() {
 		if pending >= 0 {
 			unix.Close(pending)
+			t.closeStubFDs(passed)
 			t.execPending = 0
 		}
 		if execFlag != nil {
@@ -406,12 +447,17 @@ func (t *Task) ApplyExecState(s ExecState) {
 		}
 	}
 	t.Sig.SetBlocked(s.Mask)
-	for _, ps := range s.Pending {
+	t.AddPending(s.Pending)
+}
+
+// AddPending makes signals pending again, in the same queues and order.
+func (t *Task) AddPending(ps []PendingSignal) {
+	for _, p := range ps {
 		to := t.Sig
-		if ps.Process {
+		if p.Process {
 			to = nil
 		}
-		t.P.Sig.Send(to, ps.Info)
+		t.P.Sig.Send(to, p.Info)
 	}
 }
 

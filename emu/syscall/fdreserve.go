@@ -6,6 +6,8 @@ import (
 	"sync/atomic"
 
 	"golang.org/x/sys/unix"
+
+	"guestrun/emu/mem"
 )
 
 // Guest fds are host fds, so guestrun's own fds (the guest memory memfd, the
@@ -43,6 +45,15 @@ func (p *Process) reserved(fd int) bool {
 	if p.Mem != nil && (fd == p.Mem.FD() || p.Mem.Holds(fd)) {
 		return true
 	}
+	// The other address spaces' fds: guestrun's table has them, and so
+	// has the copy of it a forked child run here started with.
+	if ms := spaceMems.Load(); ms != nil {
+		for _, m := range *ms {
+			if fd == m.FD() || m.Holds(fd) {
+				return true
+			}
+		}
+	}
 	if s := reservedP.Load(); s != nil {
 		for _, r := range *s {
 			if r == fd {
@@ -78,14 +89,21 @@ func (p *Process) reservedList() []int {
 	if old := reservedP.Load(); old != nil {
 		s = slices.Clone(*old)
 	}
-	if p.Mem != nil {
-		for _, fd := range append(p.Mem.Held(), p.Mem.FD()) {
+	mems := []*mem.Mem{p.Mem}
+	if ms := spaceMems.Load(); ms != nil {
+		mems = append(mems, *ms...)
+	}
+	for _, m := range mems {
+		if m == nil {
+			continue
+		}
+		for _, fd := range append(m.Held(), m.FD()) {
 			if !slices.Contains(s, fd) {
 				s = append(s, fd)
 			}
 		}
-		slices.Sort(s)
 	}
+	slices.Sort(s)
 	return s
 }
 

@@ -15,8 +15,11 @@ import (
 	"guestrun/emu/signal"
 )
 
-// fork, and clone without CLONE_VM. The guest child is a new guestrun
-// process: emu/clone makes the host child, with the pid, parent, exit signal
+// fork, and clone without CLONE_VM. The child starts in this guestrun
+// (forkhere.go) and is handed over to a guestrun of its own later, if it
+// lives on; the code below is that guestrun's start, which a fork takes
+// directly when the child cannot start here. The guest child is then a new
+// guestrun process: emu/clone makes the host child, with the pid, parent, exit signal
 // and namespaces the guest asked for, and it execs guestrun in resume mode
 // (guestrun --resume=FD). FD is a memfd holding a snapshot of the guest:
 // registers, signal state, the process image, and the memory, copied into a
@@ -87,11 +90,14 @@ func (t *Task) cloneProcess(r *CloneArgs) int64 {
 	if e := t.CheckNproc(); e != 0 {
 		return e
 	}
+	if ret, ok := t.forkHere(r); ok {
+		return ret
+	}
 	fl := r.Flags
 	switch {
 	case fl&cloneFiles != 0:
 		// A shared fd table cannot survive the host execve of guestrun.
-		t.P.Log.Once(dbg.Unimp, "clone-files", "unimp: clone with CLONE_FILES and without CLONE_VM (EINVAL)")
+		t.P.Log.Once(dbg.Unimp, "clone-files", "unimp: clone with CLONE_FILES and without CLONE_VM, with no room for the child here (EINVAL)")
 		return -int64(unix.EINVAL)
 	case fl&cloneIntoCgroup != 0 && t.badFD(r.Cgroup):
 		return fdBad
@@ -160,7 +166,24 @@ func (t *Task) cloneProcess(r *CloneArgs) int64 {
 		spec.On = t.stub.Call
 		spec.Wait = func(pid int) { t.hraw6(unix.SYS_WAIT4, uintptr(pid), 0, unix.WALL, 0, 0, 0) }
 		if !t.P.sharedFiles {
-			spec.Import = keep[len(s.Cloexec):]
+			// The stub's fd table is its own: guestrun's fds for the
+			// new process are passed into it, and go once it is made.
+			give := make([]int, 0, len(keep)-len(s.Cloexec))
+			for _, fd := range keep[len(s.Cloexec):] {
+				give = append(give, int(fd))
+			}
+			passed, err := t.passFDs(give, true)
+			defer t.closeStubFDs(passed)
+			if err != nil {
+				unix.Close(sfd)
+				if s.VforkFD >= 0 {
+					unix.Close(s.VforkFD)
+				}
+				if flag.Release != nil {
+					flag.Release()
+				}
+				return errno(err)
+			}
 		}
 		var all, old uint64 = ^uint64(0), 0
 		t.hraw6(unix.SYS_RT_SIGPROCMASK, unix.SIG_SETMASK, uintptr(unsafe.Pointer(&all)), uintptr(unsafe.Pointer(&old)), 8, 0, 0)

@@ -41,6 +41,14 @@ func sysMmap(t *Task, a *Args) int64 {
 	if flags&unix.MAP_ANONYMOUS == 0 && t.badFD(a[4]) {
 		return fdBad
 	}
+	if flags&unix.MAP_ANONYMOUS == 0 && !t.P.sharedFiles {
+		h, e := t.importFD(fd)
+		if e != 0 {
+			return e
+		}
+		defer unix.Close(h)
+		fd = h
+	}
 	addr, err := t.P.Mem.Map(a[0], a[1], int(a[2]), flags, fd, a[5], "")
 	if t.P.Log.On(dbg.Mmap) {
 		t.logMmap("mmap(%#x, %#x, %#x, %#x, %d, %#x) = %#x %v", a[0], a[1], a[2], a[3], fd, a[5], addr, err)

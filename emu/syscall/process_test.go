@@ -324,7 +324,7 @@ func TestSnapshotCodec(t *testing.T) {
 		n    int
 		name string
 	}{
-		{snapshot{}, 19, "snapshot"}, {Launch{}, 6, "Launch"}, {mem.Forked{}, 7, "mem.Forked"},
+		{snapshot{}, 21, "snapshot"}, {Launch{}, 6, "Launch"}, {mem.Forked{}, 7, "mem.Forked"},
 		{mem.ForkVMA{}, 18, "mem.ForkVMA"}, {loader.Image{}, 9, "loader.Image"},
 		{signal.Action{}, 4, "signal.Action"}, {signal.AltStack{}, 3, "signal.AltStack"},
 	} {
@@ -340,7 +340,7 @@ func TestSnapshotCodec(t *testing.T) {
 		Image: loader.Image{Path: "p", ExecFn: "e", Argv: []string{"a", ""}, Entry: 1, ProgEntry: 2, SP: 3,
 			Interp: "i", Auxv: []uint64{4, 5}, StackLo: 6},
 		Comm: "comm", RIP: 7, Flags: 8, FSBase: 9, GSBase: 10,
-		Mask: 11, Alt: signal.AltStack{SP: 12, Size: 13, Flags: 14}, ChildSetTid: 15, ClearChildTid: 16,
+		Mask: 11, Alt: signal.AltStack{SP: 12, Size: 13, Flags: 14}, ChildSetTid: 15, ClearChildTid: 16, RobustList: 17, RobustLen: 18,
 		Cloexec: []int32{3, 1000}, VforkFD: -1, ExecFlagFD: 1004,
 	}
 	s.Regs[15] = 17

@@ -65,6 +65,7 @@ func (sn *Snapshot) Resume(log *dbg.Log) (*Task, error) {
 	t.Sig.SetBlocked(s.Mask)
 	t.Sig.Alt = s.Alt
 	t.ClearChildTID = s.ClearChildTid
+	t.RobustList, t.RobustLen = s.RobustList, s.RobustLen
 	if s.ChildSetTid != 0 {
 		t.writeU32(s.ChildSetTid, uint32(t.Tid))
 	}

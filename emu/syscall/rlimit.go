@@ -291,8 +291,11 @@ const (
 
 // hasCap reports whether the host process has capability c in its
 // effective set.
-func hasCap(c uint) bool {
-	hdr := unix.CapUserHeader{Version: unix.LINUX_CAPABILITY_VERSION_3}
+func hasCap(c uint) bool { return taskHasCap(0, c) }
+
+// taskHasCap reports whether thread tid (0: the caller) has capability c.
+func taskHasCap(tid int, c uint) bool {
+	hdr := unix.CapUserHeader{Version: unix.LINUX_CAPABILITY_VERSION_3, Pid: int32(tid)}
 	var data [2]unix.CapUserData
 	if unix.Capget(&hdr, &data[0]) != nil {
 		return false
@@ -311,8 +314,10 @@ func (t *Task) CheckNproc() int64 {
 	if limit == unix.RLIM_INFINITY {
 		return 0
 	}
-	uid := unix.Getuid()
-	if uid == 0 || hasCap(capSysResource) || hasCap(capSysAdmin) {
+	// The credentials of the task's kernel task: a stub's may differ
+	// from guestrun's.
+	uid := int(t.hraw(unix.SYS_GETUID, 0, 0, 0))
+	if uid == 0 || taskHasCap(t.Tid, capSysResource) || taskHasCap(t.Tid, capSysAdmin) {
 		return 0
 	}
 	if countProcs(uid, limit) >= limit {
@@ -449,15 +454,16 @@ func (t *Task) fileSizeCheck(fd int, pos int64, positioned bool, n uint64) (uint
 	if limit == 0 || n == 0 {
 		return n, 0
 	}
+	// On the task's own fd table: a child run here may have its own.
 	var st unix.Stat_t
-	if unix.Fstat(fd, &st) != nil || st.Mode&unix.S_IFMT != unix.S_IFREG {
+	if t.hraw(unix.SYS_FSTAT, uintptr(fd), uintptr(unsafe.Pointer(&st)), 0) != 0 || st.Mode&unix.S_IFMT != unix.S_IFREG {
 		return n, 0
 	}
 	if !positioned {
-		fl, _ := unix.FcntlInt(uintptr(fd), unix.F_GETFL, 0)
-		if fl&unix.O_APPEND != 0 {
+		fl := t.hraw(unix.SYS_FCNTL, uintptr(fd), unix.F_GETFL, 0)
+		if fl >= 0 && fl&unix.O_APPEND != 0 {
 			pos = st.Size
-		} else if p, err := unix.Seek(fd, 0, unix.SEEK_CUR); err == nil {
+		} else if p := t.hraw(unix.SYS_LSEEK, uintptr(fd), 0, unix.SEEK_CUR); p >= 0 {
 			pos = p
 		}
 	}
@@ -488,9 +494,10 @@ func (t *Task) fileGrowCheck(size, newSize int64) int64 {
 func (t *Task) sendXFSZ() {
 	var info [128]byte
 	binary.LittleEndian.PutUint32(info[0:], uint32(unix.SIGXFSZ))
-	binary.LittleEndian.PutUint32(info[16:], uint32(unix.Getpid()))
+	binary.LittleEndian.PutUint32(info[16:], uint32(t.P.Pid))
 	binary.LittleEndian.PutUint32(info[20:], uint32(unix.Getuid()))
-	pid, tid := unix.Getpid(), unix.Gettid()
+	// The task's kernel task: its stub, for a child run here.
+	pid, tid := t.P.Pid, t.Tid
 	t.hraw6(unix.SYS_RT_TGSIGQUEUEINFO, uintptr(pid), uintptr(tid), uintptr(unix.SIGXFSZ),
 		uintptr(unsafe.Pointer(&info[0])), 0, 0)
 }

@@ -35,6 +35,9 @@ type snapshot struct {
 
 	ChildSetTid   uint64 // CLONE_CHILD_SETTID: where the child writes its tid
 	ClearChildTid uint64 // CLONE_CHILD_CLEARTID
+	// RobustList and RobustLen are set_robust_list's head: none after a
+	// fork, as in Linux; a hand-over keeps it.
+	RobustList, RobustLen uint64
 
 	Limits Limits
 
@@ -48,7 +51,7 @@ type snapshot struct {
 
 // snapMagic starts a snapshot; it changes with the layout, so that a
 // guestrun never reads another version's snapshot.
-const snapMagic = "guestrun-fork-4\n"
+const snapMagic = "guestrun-fork-5\n"
 
 // snapCodec reads or writes the fields of a snapshot in order: u64 little
 // endian, strings and slices prefixed by their length.
@@ -236,6 +239,8 @@ func (c *snapCodec) snapshot(s *snapshot) {
 
 	c.u64(&s.ChildSetTid)
 	c.u64(&s.ClearChildTid)
+	c.u64(&s.RobustList)
+	c.u64(&s.RobustLen)
 	n = c.length(len(s.Cloexec))
 	if !c.enc {
 		s.Cloexec = make([]int32, n)

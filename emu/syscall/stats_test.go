@@ -8,6 +8,9 @@ import (
 )
 
 func TestStatsCounts(t *testing.T) {
+	saved := launch
+	t.Cleanup(func() { launch = saved })
+	launch.Stats = true
 	tt := newTestTask(t)
 	for range 3 {
 		tt.call(unix.SYS_GETPID)

@@ -91,6 +91,11 @@ func (t *Task) prlimit(pid, res int, newLim, oldLim *unix.Rlimit) int64 {
 		return t.hraw6(unix.SYS_PRLIMIT64, uintptr(pid), uintptr(res),
 			uintptr(unsafe.Pointer(newLim)), uintptr(unsafe.Pointer(oldLim)), 0, 0)
 	}
+	if newLim != nil {
+		// The emulated limits are this guestrun's, also a forked
+		// child's that runs here.
+		t.moveOut()
+	}
 	return errno(swapLimit(res, newLim, oldLim))
 }
 

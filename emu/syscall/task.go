@@ -4,6 +4,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -46,8 +47,17 @@ type Process struct {
 	Pid int
 	// sharedFiles is set when the process's fd table is guestrun's own,
 	// so that an fd of the guest is one of guestrun's: always but in a
-	// CLONE_VM child without CLONE_FILES.
+	// child run here (CLONE_VM, or a fork, forkhere.go) without
+	// CLONE_FILES.
 	sharedFiles bool
+	// space is the address space Mem stands for, shared by the processes
+	// that share the memory.
+	space *addrSpace
+	// forked marks a forked child run here (forkhere.go); pinned one
+	// that is not handed over on its own (startChild says why).
+	forked, pinned bool
+	// gone is closed when a child run here has ended (awaitVMChild).
+	gone chan struct{}
 
 	mu      sync.Mutex
 	threads map[int]*Task // live threads by tid
@@ -84,9 +94,14 @@ type Task struct {
 	// stub is the kernel task that runs the host syscalls of a task of a
 	// CLONE_VM child (clonevm.go); nil for guestrun's own threads.
 	stub *clone.Stub
-	// handoff asks the task of a CLONE_VM child to hand its process over
-	// to a guestrun of its own (adopt.go).
-	handoff atomic.Bool
+	// handoff asks the task of a child run here to hand its process over
+	// to a guestrun of its own (adopt.go); handoffTimer sets it for a
+	// forked child (forkhere.go).
+	handoff      atomic.Bool
+	handoffTimer *time.Timer
+	// lastOfProcess is set when the task of a child run here that ends
+	// is its process's last.
+	lastOfProcess bool
 
 	// execPending is the memfd of the signals pending at an execve in
 	// progress (exec.go), 0 if none.
@@ -99,7 +114,7 @@ type Task struct {
 
 // NewProcess creates the process for a loaded image.
 func NewProcess(m *mem.Mem, img *loader.Image, log *dbg.Log) *Process {
-	return &Process{
+	p := &Process{
 		Mem:     m,
 		Code:    cpu.NewCodeCache(m),
 		Log:     log,
@@ -109,7 +124,10 @@ func NewProcess(m *mem.Mem, img *loader.Image, log *dbg.Log) *Process {
 		threads: map[int]*Task{},
 
 		sharedFiles: true,
+		space:       &addrSpace{},
 	}
+	p.initFDPass()
+	return p
 }
 
 // NewMainTask creates the first thread, set up to start at the image's entry

@@ -40,6 +40,9 @@ func (t *Task) cloneThread(a *CloneArgs) int64 {
 	if len(a.SetTID) > 0 {
 		return -int64(unix.EPERM)
 	}
+	// A forked child run here with several threads could not be handed
+	// over any more.
+	t.moveOut()
 	c := t.CPU.Clone()
 	c.R[cpu.RAX] = 0
 	if a.Stack != 0 {
@@ -289,7 +292,7 @@ func (p *Process) execRobust(t *Task) {
 	p.mu.Lock()
 	all := make([]*Task, 0, len(p.threads))
 	for _, o := range p.threads {
-		if o != t || t.Tid == unix.Getpid() {
+		if o != t || t.Tid == p.Pid {
 			all = append(all, o)
 		}
 	}

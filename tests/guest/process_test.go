@@ -108,7 +108,9 @@ func TestOnlyGuestrunExecs(t *testing.T) {
 			t.Errorf("the host exec'd something other than guestrun: %s", line)
 		}
 	}
-	if execs < 8 {
+	// guestrun, ./s, cat, wc and true at least; a fork execs nothing
+	// unless its child is handed over to a guestrun of its own.
+	if execs < 5 {
 		t.Errorf("only %d execve calls traced:\n%s", execs, data)
 	}
 }

@@ -1,7 +1,7 @@
 /* Many forks: 50 in a row, each waited for; 20 alive at once; a chain of
  * nested children; getpid and getppid in children; stdio buffers copied
  * by fork; clone(SIGCHLD) on a stack of its own; clone(CLONE_VFORK)
- * without CLONE_VM. */
+ * and clone(CLONE_FILES) without CLONE_VM. */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <sched.h>
@@ -41,6 +41,18 @@ static int vfork_child(void *arg)
 	usleep(50000);
 	write(*(int *)arg, "done", 4);
 	return 5;
+}
+
+/* A CLONE_FILES child without CLONE_VM: its fds are its parent's, its
+ * memory its own. */
+static int files_child_var = 1;
+static int files_child(void *arg)
+{
+	int *fds = arg;
+	files_child_var = 2;
+	int fd = open("/dev/null", O_RDONLY);
+	close(fds[1]);
+	return fd == fds[0] ? 7 : 8;
 }
 
 int main(void)
@@ -101,5 +113,17 @@ int main(void)
 	got = waitpid(pid, &st, 0);
 	printf("clone(CLONE_VFORK): child done before the parent went on: %s, status %d\n", n > 0 ? buf : "no",
 	       WEXITSTATUS(st));
+
+	/* The child opens the lowest free fd and closes one of ours. */
+	int fds[2];
+	fds[1] = open("/dev/null", O_RDONLY);
+	fds[0] = dup(0);
+	close(fds[0]);
+	pid = clone(files_child, stack + sizeof stack, CLONE_FILES | SIGCHLD, fds);
+	got = waitpid(pid, &st, 0);
+	printf("clone(CLONE_FILES): status %d, its fd open here: %s, ours closed: %s, memory shared: %s\n",
+	       WEXITSTATUS(st), fcntl(fds[0], F_GETFD) >= 0 ? "yes" : "no", fcntl(fds[1], F_GETFD) < 0 ? "yes" : "no",
+	       files_child_var == 2 ? "yes" : "no");
+	close(fds[0]);
 	return 0;
 }
