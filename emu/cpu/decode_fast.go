@@ -39,6 +39,10 @@ const (
 	fAccv        // EAX or RAX
 )
 
+// rmRegForms are the operands of the r/m,reg opcodes (ALU 00-3B, MOV
+// 88-8B) by their two low bits: direction and operand size.
+var rmRegForms = [4][2]int{{fE8, fG8}, {fEv, fGv}, {fG8, fE8}, {fGv, fEv}}
+
 // aluOps are the mnemonics of opcodes 00-3F and the 80-83 group, by ModRM.reg.
 var aluOps = [8]x86asm.Op{x86asm.ADD, x86asm.OR, x86asm.ADC, x86asm.SBB, x86asm.AND, x86asm.SUB, x86asm.XOR, x86asm.CMP}
 
@@ -76,18 +80,13 @@ func fastDecode1(in *Inst, code []byte) bool {
 	case op < 0x40 && op&7 < 6:
 		in.op = aluOps[op>>3]
 		switch op & 7 {
-		case 0:
-			d.modrm(fE8, fG8)
-		case 1:
-			d.modrm(fEv, fGv)
-		case 2:
-			d.modrm(fG8, fE8)
-		case 3:
-			d.modrm(fGv, fEv)
 		case 4:
 			d.args(fAcc8, fI8u)
 		case 5:
 			d.args(fAccv, fIz)
+		default:
+			f := rmRegForms[op&3]
+			d.modrm(f[0], f[1])
 		}
 	case op >= 0x50 && op <= 0x5f:
 		in.op = x86asm.PUSH
@@ -121,16 +120,8 @@ func fastDecode1(in *Inst, code []byte) bool {
 		}
 	case op >= 0x88 && op <= 0x8b:
 		in.op = x86asm.MOV
-		switch op {
-		case 0x88:
-			d.modrm(fE8, fG8)
-		case 0x89:
-			d.modrm(fEv, fGv)
-		case 0x8a:
-			d.modrm(fG8, fE8)
-		case 0x8b:
-			d.modrm(fGv, fEv)
-		}
+		f := rmRegForms[op&3]
+		d.modrm(f[0], f[1])
 	case op == 0x8d:
 		in.op = x86asm.LEA
 		if d.peekMod() == 3 {

@@ -138,7 +138,9 @@ func (t *Task) startChild(a *CloneArgs, child *Process, c *cpu.CPU) int64 {
 	if t.stub != nil {
 		start = t.stub.Call
 	}
+	spaceFree.RLock()
 	if err := in.StartVM(&spec, start); err != nil {
+		spaceFree.RUnlock()
 		goAhead <- false
 		child.space.leave()
 		t.P.Log.Printf(dbg.Clone, "clone: child in this guestrun: %v", err)
@@ -160,6 +162,7 @@ func (t *Task) startChild(a *CloneArgs, child *Process, c *cpu.CPU) int64 {
 			i = j
 		}
 	}
+	spaceFree.RUnlock()
 	n.stub = s
 	n.Tid = s.Tid
 	child.Pid = s.Pid

@@ -56,6 +56,17 @@ type execTarget struct {
 	load   string // path the new guestrun loads
 	execfn string // AT_EXECFN, if not load
 	fd     int    // fd the new guestrun loads from (and closes), or -1
+	// here is load as guestrun opens it, if not load: a path relative
+	// to a stub's cwd or fd made absolute.
+	here string
+}
+
+// hereOrLoad is the program's path for guestrun.
+func (tg *execTarget) hereOrLoad() string {
+	if tg.here != "" {
+		return tg.here
+	}
+	return tg.load
 }
 
 func (t *Task) execve(dirfd int32, pathAddr, argvAddr, envpAddr uint64, flags int) int64 {
@@ -75,7 +86,7 @@ func (t *Task) execve(dirfd int32, pathAddr, argvAddr, envpAddr uint64, flags in
 		// Also when a stub's exec succeeds and its task's goroutine ends.
 		defer unix.Close(tg.fd)
 	}
-	if err := loader.Check(tg.load, loader.Options{Sysroot: launch.Sysroot}); err != nil {
+	if err := loader.Check(tg.hereOrLoad(), loader.Options{Sysroot: launch.Sysroot}); err != nil {
 		t.P.Log.Printf(dbg.Exec, "exec: %v", err)
 		if le, ok := err.(*loader.Error); ok {
 			return -int64(le.Errno)
@@ -96,6 +107,11 @@ func (t *Task) execve(dirfd int32, pathAddr, argvAddr, envpAddr uint64, flags in
 		}
 	}
 	hostArgv, undo := t.execCommand(tg, argv)
+	if p := t.execPending; p > 0 {
+		// Guestrun's copy goes also when a stub's exec succeeds and its
+		// task's goroutine ends.
+		defer unix.Close(p)
+	}
 	t.P.Log.Printf(dbg.Exec, "exec: %q %q", tg.load, argv)
 	t.P.execRobust(t)
 	err := t.hostExec(hostArgv, env)
@@ -128,16 +144,17 @@ func (t *Task) execTarget(dirfd int32, path string, flags int) (execTarget, int6
 	}
 	own := t.stub != nil && !t.P.sharedFiles
 	if path != "" && path[0] != '/' && dirfd == unix.AT_FDCWD && t.stub != nil {
-		// Relative to the stub's cwd, which may not be guestrun's.
+		// Relative to the stub's cwd, which may not be guestrun's; the
+		// new guestrun runs in it.
 		var buf [unix.PathMax]byte
 		if n := t.hraw(unix.SYS_GETCWD, uintptr(unsafe.Pointer(&buf[0])), uintptr(len(buf)), 0); n > 1 {
-			tg.load, tg.execfn = string(buf[:n-1])+"/"+path, path
+			tg.here = string(buf[:n-1]) + "/" + path
 		}
 	}
 	if path != "" && (path[0] == '/' || dirfd == unix.AT_FDCWD) {
 		if flags&unix.AT_SYMLINK_NOFOLLOW != 0 {
 			var st unix.Stat_t
-			if err := unix.Lstat(tg.load, &st); err == nil && st.Mode&unix.S_IFMT == unix.S_IFLNK {
+			if err := unix.Lstat(tg.hereOrLoad(), &st); err == nil && st.Mode&unix.S_IFMT == unix.S_IFLNK {
 				return tg, -int64(unix.ELOOP)
 			}
 		}
@@ -150,9 +167,8 @@ func (t *Task) execTarget(dirfd int32, path string, flags int) (execTarget, int6
 	if t.badFD(uint64(uint32(dirfd))) {
 		return tg, fdBad
 	}
-	// hfd is dirfd among guestrun's fds, and fdPath a path of it that
-	// guestrun and the new guestrun (the same process as the guest's
-	// execve) can both open.
+	// hfd is dirfd among guestrun's fds, and fdPath a path by which
+	// guestrun can open it.
 	hfd, fdPath := int(dirfd), "/dev/fd/"+strconv.Itoa(int(dirfd))
 	fl := t.hraw(unix.SYS_FCNTL, uintptr(dirfd), unix.F_GETFD, 0)
 	if fl < 0 {
@@ -179,20 +195,20 @@ func (t *Task) execTarget(dirfd int32, path string, flags int) (execTarget, int6
 		if st.Mode&unix.S_IFMT != unix.S_IFDIR {
 			return tg, -int64(unix.ENOTDIR)
 		}
-		tg.load = fdPath + "/" + path
+		tg.load = dev + "/" + path
 		if own {
-			tg.execfn = dev + "/" + path
+			tg.here = fdPath + "/" + path
 		}
 		if flags&unix.AT_SYMLINK_NOFOLLOW != 0 {
 			var lst unix.Stat_t
-			if err := unix.Lstat(tg.load, &lst); err == nil && lst.Mode&unix.S_IFMT == unix.S_IFLNK {
+			if err := unix.Lstat(tg.hereOrLoad(), &lst); err == nil && lst.Mode&unix.S_IFMT == unix.S_IFLNK {
 				return tg, -int64(unix.ELOOP)
 			}
 		}
 		if !cloexec {
 			return tg, 0
 		}
-		if isScript(tg.load) {
+		if isScript(tg.hereOrLoad()) {
 			return tg, -int64(unix.ENOENT)
 		}
 		// The directory's path, which holds as long as nobody renames
@@ -201,7 +217,7 @@ func (t *Task) execTarget(dirfd int32, path string, flags int) (execTarget, int6
 		if err != nil || !strings.HasPrefix(dir, "/") {
 			return tg, -int64(unix.ENOENT)
 		}
-		tg.load, tg.execfn = dir+"/"+path, dev+"/"+path
+		tg.load, tg.execfn, tg.here = dir+"/"+path, dev+"/"+path, ""
 		return tg, 0
 	}
 	// The fd itself (fexecve): an ELF is loaded from an inherited dup.
@@ -209,9 +225,9 @@ func (t *Task) execTarget(dirfd int32, path string, flags int) (execTarget, int6
 		if cloexec {
 			return tg, -int64(unix.ENOENT)
 		}
-		tg.load = fdPath
+		tg.load = dev
 		if own {
-			tg.execfn = dev
+			tg.here = fdPath
 		}
 		return tg, 0
 	}
@@ -351,7 +367,6 @@ func (t *Task) execCommand(tg execTarget, argv []string) ([]string, func()) {
 	}
 	undo := func() {
 		if pending >= 0 {
-			unix.Close(pending)
 			t.closeStubFDs(passed)
 			t.execPending = 0
 		}

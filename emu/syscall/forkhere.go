@@ -51,9 +51,11 @@ func (s *addrSpace) leave() {
 	}
 	free := func() {
 		m := s.forked
+		spaceFree.Lock()
 		m.UnmapWindow()
 		dropSpaceMem(m)
 		unix.Close(m.FD())
+		spaceFree.Unlock()
 		forkedHere.Add(-1)
 	}
 	if s.forked.HasShm() {
@@ -65,9 +67,14 @@ func (s *addrSpace) leave() {
 
 // spaceMems are the memories of this guestrun's address spaces once it has
 // forked a child here, whose fds are guestrun's own (fdreserve.go).
+// spaceFree is held to write while a fork's memory goes, in the
+// background, and to read where its fds must be all open and known or all
+// gone: when a stub is made (its fd table starts as a copy of guestrun's)
+// and when the guest lists its fds.
 var (
 	spaceMemsMu sync.Mutex
 	spaceMems   atomic.Pointer[[]*mem.Mem]
+	spaceFree   sync.RWMutex
 )
 
 func addSpaceMem(m *mem.Mem) {

@@ -122,6 +122,10 @@ func (t *Task) getdents(nr uintptr, a *Args) int64 {
 		return efault
 	}
 	keep := t.procDirFilter(int(int32(a[0])))
+	if keep != nil {
+		spaceFree.RLock()
+		defer spaceFree.RUnlock()
+	}
 	for {
 		r := t.hcall(nr, uintptr(a[0]), p, uintptr(a[2]))
 		if r <= 0 || keep == nil {
