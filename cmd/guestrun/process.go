@@ -52,11 +52,7 @@ func parseInternal(args, environ []string) (o *options, ok bool, err error) {
 			if !ok {
 				return o, true, fmt.Errorf("--resume: unknown option %s", a)
 			}
-			var fd int
-			if fd, err = strconv.Atoi(v); err == nil {
-				in.state.Pending, err = syscall.ReadPendingSignals(fd)
-			}
-			if err != nil {
+			if in.state.Pending, err = readPending(v); err != nil {
 				return o, true, fmt.Errorf("--resume: %s: %v", a, err)
 			}
 		}
@@ -109,10 +105,7 @@ func parseInternal(args, environ []string) (o *options, ok bool, err error) {
 		case "--exec-fd":
 			in.execFD, err = strconv.Atoi(v)
 		case "--sig-pending":
-			var fd int
-			if fd, err = strconv.Atoi(v); err == nil {
-				in.state.Pending, err = syscall.ReadPendingSignals(fd)
-			}
+			in.state.Pending, err = readPending(v)
 		default:
 			err = fmt.Errorf("unknown option %s", a)
 		}
@@ -129,6 +122,15 @@ func parseInternal(args, environ []string) (o *options, ok bool, err error) {
 		o.debug |= dbg.Strace
 	}
 	return o, true, nil
+}
+
+// readPending reads the pending signals of --sig-pending=FD.
+func readPending(fd string) ([]syscall.PendingSignal, error) {
+	n, err := strconv.Atoi(fd)
+	if err != nil {
+		return nil, err
+	}
+	return syscall.ReadPendingSignals(n)
 }
 
 // inheritedLog is the log a guestrun started by another one writes to.

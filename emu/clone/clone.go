@@ -118,11 +118,10 @@ func cstring(s string) *byte {
 
 // Spawn makes the child and returns once it has exec'd. If the execve fails
 // the child exits with 127 and, unless it was made another process's child
-// (CLONE_PARENT), Spawn reaps it and returns the execve error. hide and
-// reaped, if not nil, are for the child's exit signal, which the caller's
-// parent must not see: hide is called with the child's pid before it is
-// reaped, and reaped once Spawn's wait is over.
-func Spawn(s *Spec, hide, reaped func(pid int)) (Result, error) {
+// (CLONE_PARENT), Spawn reaps it and returns the execve error. hide, if
+// not nil, is for the child's exit signal, which the caller's parent must
+// not see: it is called with the child's pid before it is reaped.
+func Spawn(s *Spec, hide func(pid int)) (Result, error) {
 	argv := cstrings(s.Argv)
 	envp := cstrings(s.Env)
 	p := &prog{
@@ -196,9 +195,6 @@ func Spawn(s *Spec, hide, reaped func(pid int)) (Result, error) {
 					break
 				}
 			}
-		}
-		if s.Flags&unix.CLONE_PARENT == 0 && reaped != nil {
-			reaped(pid)
 		}
 		return Result{}, unix.Errno(-p.err)
 	}

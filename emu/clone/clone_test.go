@@ -62,7 +62,7 @@ func sh(script string) *Spec {
 }
 
 func TestSpawnStatus(t *testing.T) {
-	r, err := Spawn(sh("exit 7"), nil, nil)
+	r, err := Spawn(sh("exit 7"), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -88,7 +88,7 @@ func TestSpawnKeep(t *testing.T) {
 	defer unix.Close(dropped[0])
 	s := sh("echo kept >&" + strconv.Itoa(kept[1]) + " && { echo dropped >&" + strconv.Itoa(dropped[1]) + "; } 2>/dev/null")
 	s.Keep = []int32{int32(kept[1])}
-	r, err := Spawn(s, nil, nil)
+	r, err := Spawn(s, nil)
 	unix.Close(kept[1])
 	unix.Close(dropped[1])
 	if err != nil {
@@ -113,7 +113,7 @@ func TestSpawnExecFails(t *testing.T) {
 	var hidden int
 	s := sh("")
 	s.Path = "/nonexistent/program"
-	_, err := Spawn(s, func(pid int) { hidden = pid }, nil)
+	_, err := Spawn(s, func(pid int) { hidden = pid })
 	if err != unix.ENOENT {
 		t.Fatalf("err %v, want ENOENT", err)
 	}
@@ -149,7 +149,7 @@ func TestSpawnMask(t *testing.T) {
 	}
 	unix.Dup2(p[1], 1)
 	r, err := Spawn(&Spec{ExitSignal: uint64(unix.SIGCHLD), Path: "/bin/grep",
-		Argv: []string{"grep", "^SigBlk", "/proc/self/status"}}, nil, nil)
+		Argv: []string{"grep", "^SigBlk", "/proc/self/status"}}, nil)
 	unix.Dup2(stdout, 1)
 	unix.Close(stdout)
 	unix.Close(p[1])
@@ -169,7 +169,7 @@ func TestSpawnMask(t *testing.T) {
 func TestSpawnPidfd(t *testing.T) {
 	s := sh("exit 3")
 	s.Flags = clonePidfd
-	r, err := Spawn(s, nil, nil)
+	r, err := Spawn(s, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -215,7 +215,7 @@ func TestSpawnUnderGC(t *testing.T) {
 	}
 	defer func() { close(stop); wg.Wait() }()
 	for i := 0; i < 50; i++ {
-		r, err := Spawn(&Spec{ExitSignal: uint64(unix.SIGCHLD), Path: "/bin/true", Argv: []string{"true"}}, nil, nil)
+		r, err := Spawn(&Spec{ExitSignal: uint64(unix.SIGCHLD), Path: "/bin/true", Argv: []string{"true"}}, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -169,6 +169,7 @@ func (c *CPU) decodeBlock(rip uint64) ([]Inst, uint64) {
 		ends := c.decodeOne(in, buf[:n], pc, limit)
 		in.seq = uint8(len(insts))
 		pc = in.next
+		// An undecodable Jcc has next == addr (undefined): it ends the block.
 		if (ends && !(isJcc[in.op] && pc > in.addr)) || pc/mem.PageSize != rip/mem.PageSize {
 			break
 		}
@@ -210,11 +211,12 @@ func (c *CPU) decodeOne(in *Inst, code []byte, pc, limit uint64) bool {
 				return endsBlock[in.op]
 			}
 		}
-		// Let the slow path describe what is not implemented.
-		*in = Inst{addr: pc}
 	}
-	xi, err := decodeX86(code)
-	if err != nil || xi.Op == 0 || xi.Len == 0 {
+	// The slow path decodes what the fast one did not, and describes what
+	// is not implemented.
+	*in = Inst{addr: pc}
+	n, ok := c.decodeSlow(in, code)
+	if n == 0 {
 		if len(code) < maxInstLen && pc+uint64(len(code)) == limit {
 			// The instruction runs into a page we may not execute.
 			in.fn, in.next, in.imm = opFetchFault, pc, limit
@@ -223,24 +225,35 @@ func (c *CPU) decodeOne(in *Inst, code []byte, pc, limit uint64) bool {
 		c.undefined(in, code)
 		return true
 	}
-	in.len = uint8(xi.Len)
-	in.next = pc + uint64(xi.Len)
-	in.op = xi.Op
-	if !c.translate(in, &xi) {
-		c.undefined(in, code[:xi.Len])
+	if !ok {
+		c.undefined(in, code[:n])
 		return true
 	}
-	sel := ops[xi.Op]
+	sel := ops[in.op]
 	if sel == nil {
-		c.undefined(in, code[:xi.Len])
+		c.undefined(in, code[:n])
 		return true
 	}
 	in.fn = sel(in)
 	if in.fn == nil {
-		c.undefined(in, code[:xi.Len])
+		c.undefined(in, code[:n])
 		return true
 	}
-	return endsBlock[xi.Op]
+	return endsBlock[in.op]
+}
+
+// decodeSlow decodes code with x86asm into in, empty but for its address.
+// It returns the instruction's length, 0 if x86asm cannot decode it, and
+// whether translate took it.
+func (c *CPU) decodeSlow(in *Inst, code []byte) (n int, ok bool) {
+	xi, err := decodeX86(code)
+	if err != nil || xi.Op == 0 || xi.Len == 0 {
+		return 0, false
+	}
+	in.len = uint8(xi.Len)
+	in.next = in.addr + uint64(xi.Len)
+	in.op = xi.Op
+	return xi.Len, c.translate(in, &xi)
 }
 
 // undefined makes in raise SIGILL when executed. The code bytes are kept in

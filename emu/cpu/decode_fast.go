@@ -50,18 +50,10 @@ var aluOps = [8]x86asm.Op{x86asm.ADD, x86asm.OR, x86asm.ADC, x86asm.SBB, x86asm.
 // the slow path, which maps it to SHL.
 var shiftOps = [8]x86asm.Op{x86asm.ROL, x86asm.ROR, x86asm.RCL, x86asm.RCR, x86asm.SHL, x86asm.SHR, 0, x86asm.SAR}
 
-// fastDecode decodes the instruction at in.addr from code into in if it is
-// one of the fast path's forms, and reports whether it did. If not, in is
-// left empty but for its address.
+// fastDecode decodes the instruction at in.addr from code into in, empty
+// but for its address, if it is one of the fast path's forms, and reports
+// whether it did. If not, in may be left partly filled.
 func fastDecode(in *Inst, code []byte) bool {
-	if fastDecode1(in, code) {
-		return true
-	}
-	*in = Inst{addr: in.addr}
-	return false
-}
-
-func fastDecode1(in *Inst, code []byte) bool {
 	d := fastDecoder{in: in, code: code, ok: true}
 	if len(code) > 0 && code[0]&0xf0 == 0x40 {
 		d.rex = code[0]
@@ -418,32 +410,19 @@ func (d *fastDecoder) imm(a *arg, f int) {
 	in := d.in
 	*a = arg{kind: argImm, size: in.osize}
 	switch f {
-	case fI8, fI8u:
-		if !d.need(1) {
-			return
-		}
-		b := d.code[d.pos]
-		d.pos++
-		if f == fI8 {
-			in.imm = uint64(int64(int8(b)))
-		} else {
-			in.imm = uint64(b)
-		}
+	case fI8:
+		in.imm = d.sx(1)
+	case fI8u:
+		in.imm = uint64(uint8(d.sx(1)))
 	case fIz:
-		if !d.need(4) {
-			return
-		}
-		in.imm = uint64(int64(int32(binary.LittleEndian.Uint32(d.code[d.pos:]))))
-		d.pos += 4
+		in.imm = d.sx(4)
 	}
 }
 
-// rel decodes an n-byte branch displacement; the target goes in imm once
-// the length is known.
-func (d *fastDecoder) rel(n int) {
-	in := d.in
+// sx reads an n-byte (1 or 4) little-endian value, sign-extended.
+func (d *fastDecoder) sx(n int) uint64 {
 	if !d.need(n) {
-		return
+		return 0
 	}
 	var v int64
 	if n == 1 {
@@ -452,9 +431,20 @@ func (d *fastDecoder) rel(n int) {
 		v = int64(int32(binary.LittleEndian.Uint32(d.code[d.pos:])))
 	}
 	d.pos += n
+	return uint64(v)
+}
+
+// rel decodes an n-byte branch displacement; the target goes in imm once
+// the length is known.
+func (d *fastDecoder) rel(n int) {
+	in := d.in
+	v := d.sx(n)
+	if !d.ok {
+		return
+	}
 	in.args[0] = arg{kind: argImm, size: 8}
 	in.nargs = 1
-	in.imm = in.addr + uint64(d.pos) + uint64(v)
+	in.imm = in.addr + uint64(d.pos) + v
 }
 
 // mem decodes the memory operand of a ModRM byte (mod != 3) and its SIB and
@@ -485,14 +475,8 @@ func (d *fastDecoder) mem(mod, rm byte) {
 	in.base = base
 	switch mod {
 	case 1:
-		if d.need(1) {
-			in.disp = uint64(int64(int8(d.code[d.pos])))
-			d.pos++
-		}
+		in.disp = d.sx(1)
 	case 2:
-		if d.need(4) {
-			in.disp = uint64(int64(int32(binary.LittleEndian.Uint32(d.code[d.pos:]))))
-			d.pos += 4
-		}
+		in.disp = d.sx(4)
 	}
 }

@@ -63,6 +63,7 @@ func fuseTail(in, j *Inst, h handler) {
 
 // jccOK reports a Jcc that may be fused.
 func jccOK(j *Inst) bool {
+	// next == addr: undefined() made it #UD.
 	return isJcc[j.op] && j.next != j.addr && j.flags&instLock == 0
 }
 
@@ -283,7 +284,7 @@ func fuseAddsdStore(in *Inst, rest []Inst) int {
 func addsdStore(c *CPU, in *Inst) {
 	a := c.ea(in)
 	d := &c.X[in.args[0].reg&15]
-	r := c.addsd(d[0], ldT[uint64](c, a))
+	r := sseAdd64(c, d[0], ldT[uint64](c, a))
 	d[0] = r
 	c.off = in.len
 	stT(c, a, r)

@@ -150,8 +150,7 @@ func TestDeadFlags(t *testing.T) {
 func TestFusedRuns(t *testing.T) {
 	e := newEnv(t)
 	r := rand.New(rand.NewPCG(11, 12))
-	var codes []string
-	for _, code := range []string{
+	codes := []string{
 		// movzx ecx, byte [rdi+rax]; cmp dl, cl; jne +2
 		"0fb60c07 38ca 7502",
 		// movzx ecx, byte [rdi+rax]; cmp cl, dl; je +2
@@ -182,8 +181,6 @@ func TestFusedRuns(t *testing.T) {
 		"83e903 7202",
 		// add rcx, rdx; jo +2
 		"4801d1 7002",
-	} {
-		codes = append(codes, code)
 	}
 	// cmp rax, rdx or add rax, rdx or and rax, rdx; lea rcx, [rcx+8]; jcc +2
 	for _, op := range []string{"4839d0", "4801d0", "4821d0"} {

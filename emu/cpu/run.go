@@ -249,7 +249,7 @@ func (in *Inst) storesTo(c *CPU, a uint64) bool {
 		explicit = a >= ea && a-ea < 512
 	}
 	switch in.op {
-	case x86asm.PUSH, x86asm.PUSHF, x86asm.PUSHFQ, x86asm.PUSHFD, x86asm.CALL, x86asm.ENTER:
+	case x86asm.PUSH, x86asm.PUSHF, x86asm.PUSHFQ, x86asm.PUSHFD, x86asm.CALL, x86asm.LCALL, x86asm.ENTER:
 		return !explicit
 	case x86asm.MOVSB, x86asm.MOVSW, x86asm.MOVSD, x86asm.MOVSQ:
 		return a-c.R[RDI]+8 < 16
@@ -269,7 +269,8 @@ func (in *Inst) stackRef(c *CPU, a uint64) bool {
 	}
 	switch in.op {
 	case x86asm.PUSH, x86asm.POP, x86asm.PUSHF, x86asm.PUSHFQ, x86asm.PUSHFD, x86asm.POPF,
-		x86asm.POPFQ, x86asm.POPFD, x86asm.CALL, x86asm.RET, x86asm.ENTER, x86asm.LEAVE:
+		x86asm.POPFQ, x86asm.POPFD, x86asm.CALL, x86asm.RET, x86asm.ENTER, x86asm.LEAVE,
+		x86asm.LCALL, x86asm.LRET, x86asm.IRET, x86asm.IRETD, x86asm.IRETQ:
 		return true
 	}
 	return false

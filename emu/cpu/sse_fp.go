@@ -448,31 +448,37 @@ func normalOrZero64(b uint64) bool { return normal64(b) || b<<1 == 0 }
 
 func sseAdd64(c *CPU, a, b uint64) uint64 {
 	if c.fastFP() && normalOrZero64(a) && normalOrZero64(b) {
-		return c.fastSum64(asF64(a), asF64(b), fpAdd, a, b)
+		if r, ok := c.fastSum64(asF64(a), asF64(b)); ok {
+			return r
+		}
 	}
 	return c.arith64(fpAdd, a, b)
 }
 
 func sseSub64(c *CPU, a, b uint64) uint64 {
 	if c.fastFP() && normalOrZero64(a) && normalOrZero64(b) {
-		return c.fastSum64(asF64(a), -asF64(b), fpSub, a, b)
+		if r, ok := c.fastSum64(asF64(a), -asF64(b)); ok {
+			return r
+		}
 	}
 	return c.arith64(fpSub, a, b)
 }
 
-// fastSum64 adds x and y, normals or zeros, and falls back on arith64 (op
-// on a and b) where the result needs rounding care. PE is sticky: once it
-// is set, the rounding error need not be computed.
-func (c *CPU) fastSum64(x, y float64, op fpOp, a, b uint64) uint64 {
+// fastSum64 adds x and y, normals or zeros, unless the result needs
+// rounding care (ok false). PE is sticky: once it is set, the rounding
+// error need not be computed. The error of a sum that neither overflows
+// nor underflows is exactly (x-(s-v))+(y-v) with v = s-x (TwoSum, no
+// branch). The callers fall back on arith64, so that this one inlines.
+func (c *CPU) fastSum64(x, y float64) (r uint64, ok bool) {
 	s := x + y
-	if r := math.Float64bits(s); normal64(r) || s == 0 {
-		if c.MXCSR&mxPE == 0 {
-			_, e := sseTwoSum(x, y)
-			c.inexactIf(e != 0)
-		}
-		return r
+	if r = math.Float64bits(s); !normal64(r) && s != 0 {
+		return 0, false
 	}
-	return c.arith64(op, a, b)
+	if c.MXCSR&mxPE == 0 {
+		v := s - x
+		c.inexactIf((x-(s-v))+(y-v) != 0)
+	}
+	return r, true
 }
 
 func sseMul64(c *CPU, a, b uint64) uint64 {
@@ -836,67 +842,28 @@ func selXXMI(h handler) func(in *Inst) handler {
 func subsd(c *CPU, in *Inst) { d := &c.X[in.args[0].reg]; d[0] = sseSub64(c, d[0], c.src64(in)) }
 func divsd(c *CPU, in *Inst) { d := &c.X[in.args[0].reg]; d[0] = sseDiv64(c, d[0], c.src64(in)) }
 
-// ADDSD and MULSD, register and memory forms, run the fast paths of
-// sseAdd64 and sseMul64 without their calls: matrix code spends its time
-// there, and with exact data (PE clear) every operation checks its error.
+// ADDSD and MULSD, register and memory forms, call sseAdd64 and sseMul64
+// directly: matrix code spends its time there.
 func addsdXX(c *CPU, in *Inst) {
 	d := &c.X[in.args[0].reg&15]
-	d[0] = c.addsd(d[0], c.X[in.args[1].reg&15][0])
+	d[0] = sseAdd64(c, d[0], c.X[in.args[1].reg&15][0])
 }
 
 func addsdXM(c *CPU, in *Inst) {
 	b := ldT[uint64](c, c.ea(in))
 	d := &c.X[in.args[0].reg&15]
-	d[0] = c.addsd(d[0], b)
+	d[0] = sseAdd64(c, d[0], b)
 }
 
 func mulsdXX(c *CPU, in *Inst) {
 	d := &c.X[in.args[0].reg&15]
-	d[0] = c.mulsd(d[0], c.X[in.args[1].reg&15][0])
+	d[0] = sseMul64(c, d[0], c.X[in.args[1].reg&15][0])
 }
 
 func mulsdXM(c *CPU, in *Inst) {
 	b := ldT[uint64](c, c.ea(in))
 	d := &c.X[in.args[0].reg&15]
-	d[0] = c.mulsd(d[0], b)
-}
-
-// addsd is sseAdd64. The rounding error of a sum that neither overflows nor
-// underflows is exactly (x-(s-v))+(y-v) with v = s-x (TwoSum).
-func (c *CPU) addsd(a, b uint64) uint64 {
-	if c.fastFP() && normalOrZero64(a) && normalOrZero64(b) {
-		x, y := asF64(a), asF64(b)
-		s := x + y
-		if r := math.Float64bits(s); normal64(r) || s == 0 {
-			if c.MXCSR&mxPE == 0 {
-				v := s - x
-				if (x-(s-v))+(y-v) != 0 {
-					c.MXCSR |= mxPE
-				}
-			}
-			return r
-		}
-	}
-	return sseAdd64(c, a, b)
-}
-
-// mulsd is sseMul64.
-func (c *CPU) mulsd(a, b uint64) uint64 {
-	if c.fastFP() && normalOrZero64(a) && normalOrZero64(b) {
-		x, y := asF64(a), asF64(b)
-		p := x * y
-		r := math.Float64bits(p)
-		if normal64(r) && roomy64(r) {
-			if c.MXCSR&mxPE == 0 && math.FMA(x, y, -p) != 0 {
-				c.MXCSR |= mxPE
-			}
-			return r
-		}
-		if a<<1 == 0 || b<<1 == 0 {
-			return r
-		}
-	}
-	return sseMul64(c, a, b)
+	d[0] = sseMul64(c, d[0], b)
 }
 
 // selXXorM picks the register or the memory form.

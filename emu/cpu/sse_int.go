@@ -464,14 +464,12 @@ func pmaxsd(d, s XMM) XMM { return lanewise(d, s, maxLane[int32]) }
 func minLane[T lane](a, b T) T { return min(a, b) }
 func maxLane[T lane](a, b T) T { return max(a, b) }
 
-// eqBytes sets each byte of the result to 0xff where a and b agree: a byte of
-// x = a^b is zero exactly when adding 0x7f to its low 7 bits leaves the top
-// bit clear and its own top bit is clear.
-func eqBytes(a, b uint64) uint64 {
-	x := a ^ b
-	t := ^((x&^hi8 + ^uint64(hi8)) | x) & hi8
-	return t >> 7 * 0xff
-}
+// zeroTops has the top bit of each byte set where x's byte is zero: adding
+// 0x7f to its low 7 bits sets the top bit unless they are zero.
+func zeroTops(x uint64) uint64 { return ^(x&^hi8 + ^uint64(hi8) | x) & hi8 }
+
+// eqBytes sets each byte of the result to 0xff where a and b agree.
+func eqBytes(a, b uint64) uint64 { return zeroTops(a^b) >> 7 * 0xff }
 
 func pcmpeqb(d, s XMM) XMM { return XMM{eqBytes(d[0], s[0]), eqBytes(d[1], s[1])} }
 func pcmpeqw(d, s XMM) XMM { return lanewise(d, s, func(a, b uint16) uint16 { return ones16(a == b) }) }
@@ -1094,13 +1092,6 @@ func selPcmpstr(in *Inst) handler {
 	return opPcmpstr
 }
 
-// zeroTops has the top bit of each byte set where x's byte is zero: adding
-// 0x7f to its low 7 bits sets the top bit unless they are zero.
-func zeroTops(x uint64) uint64 { return ^(x&^hi8 + ^uint64(hi8) | x) & hi8 }
-
-// gather8 is msb8 for a value that has no bits but the bytes' top bits.
-func gather8(t uint64) uint64 { return t * 0x0002040810204081 >> 56 }
-
 // opPcmpistriEachB is PCMPISTRI for byte elements and the equal each
 // aggregation: bit masks of the valid bytes of each operand (those before
 // its first zero) and of the equal bytes give IntRes1 directly.
@@ -1117,9 +1108,9 @@ func opPcmpistriEachB(c *CPU, in *Inst) {
 		c.pcmpistriFirstDiff(a0, a1, b0, b1)
 		return
 	}
-	z1 := uint32(gather8(zeroTops(a0)) | gather8(zeroTops(a1))<<8)
-	z2 := uint32(gather8(zeroTops(b0)) | gather8(zeroTops(b1))<<8)
-	eq := uint32(gather8(zeroTops(a0^b0)) | gather8(zeroTops(a1^b1))<<8)
+	z1 := uint32(msb8(zeroTops(a0)) | msb8(zeroTops(a1))<<8)
+	z2 := uint32(msb8(zeroTops(b0)) | msb8(zeroTops(b1))<<8)
+	eq := uint32(msb8(zeroTops(a0^b0)) | msb8(zeroTops(a1^b1))<<8)
 	v1, v2 := (z1&-z1-1)&0xffff, (z2&-z2-1)&0xffff
 	res := eq&v1&v2 | ^(v1|v2)&0xffff
 	switch in.imm >> 4 & 3 {

@@ -129,3 +129,40 @@ func TestCallRet(t *testing.T) {
 		t.Errorf("call with bad stack: %v rsp %#x rip %#x %+v", k, c.R[RSP], c.RIP, c.Fault)
 	}
 }
+
+// TestStackNonCanonical: an implicit stack access at a non-canonical RSP is
+// a stack fault, SIGBUS, and leaves the registers alone.
+func TestStackNonCanonical(t *testing.T) {
+	for _, code := range []string{
+		"50",       // push rax
+		"c3",       // ret
+		"cb",       // lret
+		"48 cf",    // iretq
+		"ff 1c 25", // lcall [tData]
+	} {
+		e := newEnv(t)
+		c := e.c
+		if code == "ff 1c 25" {
+			code += " 00 00 02 00"
+			e.write(tData, []byte{0, 0, 1, 0, userCS, 0})
+		}
+		c.R[RSP] = 1 << 63
+		if k := e.step(code); k != StopFault || c.Fault != (Fault{Sig: 7, Code: siKernel, Trapno: 12}) ||
+			c.RIP != tCode || c.R[RSP] != 1<<63 {
+			t.Errorf("%s: %v %+v RIP %#x RSP %#x", code, k, c.Fault, c.RIP, c.R[RSP])
+		}
+	}
+}
+
+// TestLcallUnmappedStack: LCALL's pushes to an unmapped stack fault as
+// writes.
+func TestLcallUnmappedStack(t *testing.T) {
+	e := newEnv(t)
+	c := e.c
+	e.write(tData, []byte{0, 0, 1, 0, userCS, 0})
+	c.R[RSP] = 0x80000
+	want := Fault{Sig: 11, Code: segvMapErr, Addr: 0x80000 - 4, Trapno: 14, Err: pfUser | pfWrite}
+	if k := e.step("ff 1c 25 00 00 02 00"); k != StopFault || c.Fault != want {
+		t.Errorf("lcall: %v %+v, want %+v", k, c.Fault, want)
+	}
+}

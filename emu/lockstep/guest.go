@@ -77,15 +77,13 @@ func (g *guest) bytes(addr, n uint64) []byte {
 }
 
 // readRaw reads guest memory regardless of its protection: from the memfd
-// for ordinary mappings, through the window for host-shared file mappings.
+// for ordinary mappings, as mem.ForceRead does for host-shared ones.
 func (g *guest) readRaw(v *mem.VMA, addr uint64, b []byte) error {
 	if v.HostShared {
-		if v.Prot == 0 {
+		// A shared mapping with no access cannot be read: zeros.
+		if g.m.ForceRead(addr, b) != len(b) {
 			clear(b)
-			return nil
 		}
-		p, _ := g.m.Ptr(addr, uint64(len(b)))
-		copy(b, unsafe.Slice((*byte)(p), len(b)))
 		return nil
 	}
 	for len(b) > 0 {
@@ -105,16 +103,9 @@ func (g *guest) readRaw(v *mem.VMA, addr uint64, b []byte) error {
 // writeRaw writes guest memory regardless of its protection.
 func (g *guest) writeRaw(addr uint64, b []byte) error {
 	if v, ok := g.m.Lookup(addr); ok && v.HostShared {
-		if v.Prot&unix.PROT_WRITE == 0 {
-			// A private file mapping the host maps (a program's code,
-			// mem's map.go): the forced write makes a page of its own.
-			if v.Flags&unix.MAP_TYPE == unix.MAP_PRIVATE && g.m.ForceWrite(addr, b) == len(b) {
-				return nil
-			}
+		if g.m.ForceWrite(addr, b) != len(b) {
 			return unix.EFAULT
 		}
-		p, _ := g.m.Ptr(addr, uint64(len(b)))
-		copy(unsafe.Slice((*byte)(p), len(b)), b)
 		return nil
 	}
 	for len(b) > 0 {

@@ -334,7 +334,6 @@ func Restore(f *Forked, fdFloor int) (*Mem, error) {
 		closeFDs(f.FDs(), nil)
 		return nil, err
 	}
-	taken := []int{f.FD}
 	m.FDFloor = fdFloor
 	m.BrkStart, m.Brk = f.BrkStart, f.Brk
 	m.SetMmapBase(f.MmapBase)
@@ -355,7 +354,6 @@ func Restore(f *Forked, fdFloor int) (*Mem, error) {
 				s.fd, s.held, s.opath = fv.FD, true, fv.Reopen
 				unix.FcntlInt(uintptr(fv.FD), unix.F_SETFD, unix.FD_CLOEXEC)
 				m.addHeld(fv.FD)
-				taken = append(taken, fv.FD)
 			}
 			if fv.Inode != 0 && fv.Flags&unix.MAP_TYPE == unix.MAP_PRIVATE && fv.Flags&unix.MAP_ANONYMOUS == 0 {
 				s.path, s.dev, s.ino = fv.Name, fv.Dev, fv.Inode
@@ -374,8 +372,9 @@ func Restore(f *Forked, fdFloor int) (*Mem, error) {
 		retain(&v)
 		m.vmas = append(m.vmas, v)
 		if err != nil {
+			// Those not taken yet first: Close closes the others.
+			closeFDs(f.FDs(), append(m.Held(), f.FD))
 			m.Close()
-			closeFDs(f.FDs(), taken)
 			return nil, err
 		}
 	}
@@ -401,23 +400,21 @@ func (m *Mem) ForkHere() (*Mem, error) {
 		return nil, err
 	}
 	dups := map[int]int{}
-	for i := range f.VMAs {
-		fv := &f.VMAs[i]
-		if !fv.HostShared || fv.Shm || fv.FD < 0 {
-			continue
-		}
-		d, ok := dups[fv.FD]
-		if !ok {
-			if d, err = unix.FcntlInt(uintptr(fv.FD), unix.F_DUPFD_CLOEXEC, m.FDFloor); err != nil {
-				unix.Close(f.FD)
-				for _, d := range dups {
-					unix.Close(d)
-				}
-				return nil, err
+	for _, fd := range f.FDs()[1:] {
+		d, err := unix.FcntlInt(uintptr(fd), unix.F_DUPFD_CLOEXEC, m.FDFloor)
+		if err != nil {
+			unix.Close(f.FD)
+			for _, d := range dups {
+				unix.Close(d)
 			}
-			dups[fv.FD] = d
+			return nil, err
 		}
-		fv.FD = d
+		dups[fd] = d
+	}
+	for i := range f.VMAs {
+		if fv := &f.VMAs[i]; fv.HostShared && !fv.Shm {
+			fv.FD = dups[fv.FD]
+		}
 	}
 	return Restore(f, m.FDFloor)
 }

@@ -320,21 +320,15 @@ func (m *Mem) Write(addr uint64, b []byte) error {
 
 // Close unmaps the window and closes the memfd.
 func (m *Mem) Close() error {
-	err := m.UnmapWindow()
-	if cerr := unix.Close(m.fd); err == nil {
-		err = cerr
-	}
-	return err
-}
-
-// UnmapWindow unmaps the window and closes the fds the Mem holds, but not
-// the memfd: Close does all.
-func (m *Mem) UnmapWindow() error {
 	m.mu.Lock()
 	for i := range m.vmas {
 		m.release(&m.vmas[i])
 	}
 	m.vmas = nil
 	m.mu.Unlock()
-	return unix.MunmapPtr(m.base, WindowSize)
+	err := unix.MunmapPtr(m.base, WindowSize)
+	if cerr := unix.Close(m.fd); err == nil {
+		err = cerr
+	}
+	return err
 }

@@ -122,7 +122,6 @@ func (m *Mem) shmVMA(v *VMA, id int, key int32) {
 	v.Dev, v.Inode = m.shmDev, uint64(id)
 }
 
-// isShm reports whether v is an attached SysV segment.
 // HasShm reports whether a SysV segment is attached: unmapping the memory
 // detaches it, which other processes see in shm_nattch.
 func (m *Mem) HasShm() bool {
@@ -136,6 +135,7 @@ func (m *Mem) HasShm() bool {
 	return false
 }
 
+// isShm reports whether v is an attached SysV segment.
 func (v *VMA) isShm() bool { return v.src != nil && v.src.shm != nil }
 
 // Shmdt implements shmdt(2): it detaches the segment attached at addr,

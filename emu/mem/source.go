@@ -10,11 +10,13 @@ import (
 // same call share it, and only they merge with each other, as Linux merges
 // only VMAs of the same file.
 //
-// For a private file mapping it also holds a view: a read-only host mapping
-// of the file outside the window. Its contents are copied into the memfd,
-// and the view lets pages be read again from the file later (MADV_DONTNEED,
-// mremap growth) without keeping a file descriptor, which the guest would
-// see in its fd table.
+// For a writable private file mapping it also holds a view: a read-only
+// host mapping of the file outside the window. Its contents are copied into
+// the memfd, and the view lets pages be read again from the file later
+// (MADV_DONTNEED, mremap growth) without keeping a file descriptor, which
+// the guest would see in its fd table. A read-only one is the host's own
+// mapping of the file (map.go) and holds neither a view nor an fd until
+// its first fork (holdPath).
 //
 // A forked child has no view of its private file mappings at first: it
 // opens the file by path, checks that it is the same one (dev, ino), and

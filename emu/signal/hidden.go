@@ -11,11 +11,11 @@ import (
 // children (a fork helper whose exec failed): their exit signal must never
 // reach the guest and wait must never return them. The clone code registers
 // a pid before the task can exit; the wait and SIGCHLD code consults the
-// registry. Reaping and the exit signal race (a wait may reap the process
-// while its signal is on the way, or the signal code may reap it while a
-// wait is returning it), so a pid is forgotten only once both were seen;
-// a pid whose signal never comes (coalesced) is forgotten when the number
-// is given to a new child (Unhide).
+// registry. Reaping and the exit signal race: a wait may reap the process
+// while its signal is on the way, and the signal code may reap it while a
+// guest's wait (with WNOWAIT) is returning it, which must still find it
+// hidden then. So a pid is forgotten only when the number is given to a
+// new child (Unhide).
 var hidden struct {
 	mu   sync.Mutex
 	pids map[int]hiddenProc
@@ -23,10 +23,8 @@ var hidden struct {
 
 // hiddenProc is what the registry knows of a hidden process.
 type hiddenProc struct {
-	exitSignal int  // the signal its end sends its parent
-	parent     int  // its parent process: only that one can reap it
-	reaped     bool // a wait consumed its end
-	signalled  bool // its exit signal was caught, or none is sent
+	exitSignal int // the signal its end sends its parent
+	parent     int // its parent process: only that one can reap it
 }
 
 // HideChild registers pid as hidden: its exit signal is exitSignal, and it
@@ -37,7 +35,7 @@ func HideChild(pid, exitSignal, parent int) {
 	if hidden.pids == nil {
 		hidden.pids = map[int]hiddenProc{}
 	}
-	hidden.pids[pid] = hiddenProc{exitSignal: exitSignal, parent: parent, signalled: exitSignal == 0}
+	hidden.pids[pid] = hiddenProc{exitSignal: exitSignal, parent: parent}
 }
 
 // IsHidden reports whether pid is a hidden process.
@@ -71,27 +69,6 @@ func Unhide(pid int) {
 	delete(hidden.pids, pid)
 }
 
-// settle records that hidden process pid was reaped or that its exit
-// signal was caught, and forgets pid once both happened.
-func settle(pid int, reaped, signalled bool) {
-	hidden.mu.Lock()
-	defer hidden.mu.Unlock()
-	h, ok := hidden.pids[pid]
-	if !ok {
-		return
-	}
-	h.reaped = h.reaped || reaped
-	h.signalled = h.signalled || signalled
-	if h.reaped && h.signalled {
-		delete(hidden.pids, pid)
-	} else {
-		hidden.pids[pid] = h
-	}
-}
-
-// ReapedHidden tells the registry that a wait reaped hidden process pid.
-func ReapedHidden(pid int) { settle(pid, true, false) }
-
 // waitid siginfo codes of a child's exit.
 const (
 	cldExited    = 1
@@ -115,9 +92,6 @@ func DropChild(info *Info) bool {
 		return false
 	}
 	if !ownHidden(pid) {
-		if exitCode(info.Code) {
-			settle(pid, false, true)
-		}
 		return true
 	}
 	reapHidden(pid)
@@ -150,33 +124,9 @@ func DropChild(info *Info) bool {
 }
 
 // reapHidden consumes the waiting event of hidden process pid, whose exit
-// signal was caught. ECHILD means a wait reaped it already.
+// signal was caught; a wait may have reaped it already.
 func reapHidden(pid int) {
 	var si [InfoSize]byte
-	_, _, e := unix.RawSyscall6(unix.SYS_WAITID, unix.P_PID, uintptr(pid), uintptr(unsafe.Pointer(&si)),
+	unix.RawSyscall6(unix.SYS_WAITID, unix.P_PID, uintptr(pid), uintptr(unsafe.Pointer(&si)),
 		unix.WEXITED|unix.WSTOPPED|unix.WCONTINUED|unix.WNOHANG|unix.WALL, 0, 0)
-	c := GetInfo(si[:])
-	switch {
-	case e == unix.ECHILD:
-		settle(pid, false, true)
-	case c.Pid() == pid && exitCode(c.Code):
-		settle(pid, true, true)
-	}
-}
-
-// exitCode reports whether si_code code (CLD_*) is a child's end.
-func exitCode(code int32) bool {
-	return code == cldExited || code == cldKilled || code == cldDumped
-}
-
-// Reaped tells the registry that a wait returned the status of pid with
-// si_code code (CLD_*). It reports whether pid is hidden.
-func Reaped(pid int, code int32) bool {
-	if !IsHidden(pid) {
-		return false
-	}
-	if exitCode(code) {
-		ReapedHidden(pid)
-	}
-	return true
 }

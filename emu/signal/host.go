@@ -101,7 +101,7 @@ func CatchHost(p *Process) {
 				if inheritedIgnored(sig) {
 					catching.ignored |= Bit(sig)
 				}
-				catchSignal(sig, 0)
+				catchSignal(sig)
 			}
 		}
 		go routeHost()
@@ -150,13 +150,15 @@ func inheritedIgnored(sig int) bool {
 // catchSignal installs catchHandler for sig. The handler only records the
 // signal, so SA_RESTART keeps it from disturbing guestrun's own syscalls;
 // interrupting a guest thread is the router's business.
-func catchSignal(sig int, extra uintptr) {
-	_, _, catch, restorer := asmAddrs()
-	act := kernelSigaction{handler: catch, flags: SASigInfo | SAOnStack | SARestorer | SARestart | extra,
-		restorer: restorer, mask: handlerMask}
-	if err := sigaction(unix.Signal(sig), &act); err != nil {
+func catchSignal(sig int) {
+	if err := sigaction(unix.Signal(sig), hostActionOf(sig, Action{}).kernel()); err != nil {
 		panic("signal: catching host signal: " + err.Error())
 	}
+}
+
+// kernel is h as rt_sigaction takes it.
+func (h HostAction) kernel() *kernelSigaction {
+	return &kernelSigaction{handler: h.Handler, flags: h.Flags, restorer: h.Restorer, mask: h.Mask}
 }
 
 // catchAgain puts catchHandler back on sig after Stop reset it.
@@ -164,7 +166,7 @@ func catchAgain(sig unix.Signal) {
 	catching.mu.Lock()
 	defer catching.mu.Unlock()
 	if catching.active {
-		catchSignal(int(sig), 0)
+		catchSignal(int(sig))
 	}
 }
 
@@ -188,8 +190,7 @@ func hostAction(p *Process, sig int, act Action) {
 	if t := catching.target.Load(); !catching.active || t == nil || t.h != p.h {
 		return
 	}
-	h := hostActionOf(sig, act)
-	sigaction(unix.Signal(sig), &kernelSigaction{handler: h.Handler, flags: h.Flags, restorer: h.Restorer, mask: h.Mask})
+	sigaction(unix.Signal(sig), hostActionOf(sig, act).kernel())
 }
 
 // hostActionOf is the host disposition of sig when the guest's is act.

@@ -130,64 +130,40 @@ func (t *Task) adopt() {
 		return
 	}
 	defer unix.Close(sfd)
-	give := []int{sfd}
-	give = append(give, s.Mem.FDs()...)
+	argv := []string{launch.Argv0, "--resume=" + strconv.Itoa(sfd)}
+	give := append([]int{sfd}, s.Mem.FDs()...)
 	if launch.LogFD >= 0 {
 		give = append(give, launch.LogFD)
 	}
-	var passed []int
-	if t.P.sharedFiles {
-		for _, fd := range give {
-			t.hraw(unix.SYS_FCNTL, uintptr(fd), unix.F_SETFD, 0)
-		}
-	} else if passed, err = t.passFDs(give, false); err != nil {
+	// The signals pending for the process go too, written right before
+	// the execve (hostExec).
+	if pending := t.pendingFile(); pending >= 0 {
+		defer t.dropPending()
+		argv = append(argv, "--sig-pending="+strconv.Itoa(pending))
+		give = append(give, pending)
+	}
+	unlend, err := t.lendFDs(give)
+	if err != nil {
 		t.P.Log.Printf(dbg.Clone, "clone: handing over child %d: %v", t.P.Pid, err)
-		t.closeStubFDs(passed)
 		return
 	}
 	// The guest's close-on-exec fds must survive this execve, which is not
 	// the guest's: the new guestrun marks them again (Resume).
-	t.setCloexec(s.Cloexec, false)
+	setCloexec(t, s.Cloexec, false)
 	t.P.Log.Printf(dbg.Clone, "clone: handing over child %d", t.P.Pid)
 	// The new guestrun has the CLONE_CHILD_CLEARTID word: this exec is
 	// not the guest's, which would clear it.
 	clear := t.ClearChildTID
 	t.ClearChildTID = 0
-	argv := []string{launch.Argv0, "--resume=" + strconv.Itoa(sfd)}
-	// The signals pending for the process go too, written right before
-	// the execve (hostExec).
-	if pending := t.pendingFile(); pending >= 0 {
-		if t.P.sharedFiles {
-			t.execPending = pending
-		} else if p, err := t.passFDs([]int{pending}, false); err == nil {
-			passed = append(passed, p...)
-			t.execPending = pending
-		} else {
-			t.closeStubFDs(p)
-			unix.Close(pending)
-		}
-		if t.execPending > 0 {
-			argv = append(argv, "--sig-pending="+strconv.Itoa(pending))
-			defer func() {
-				unix.Close(pending)
-				t.execPending = 0
-			}()
-		}
-	}
 	err = t.hostExec(argv, os.Environ())
 	t.ClearChildTID = clear
 	t.P.Log.Printf(dbg.Clone, "clone: handing over child %d: %v", t.P.Pid, err)
-	t.setCloexec(s.Cloexec, true)
-	t.closeStubFDs(passed)
-	if t.P.sharedFiles {
-		for _, fd := range give {
-			t.hraw(unix.SYS_FCNTL, uintptr(fd), unix.F_SETFD, unix.FD_CLOEXEC)
-		}
-	}
+	setCloexec(t, s.Cloexec, true)
+	unlend()
 }
 
-// setCloexec sets or clears FD_CLOEXEC on the task's fds.
-func (t *Task) setCloexec(fds []int32, on bool) {
+// setCloexec sets or clears FD_CLOEXEC on fds of t's fd table.
+func setCloexec[F int | int32](t *Task, fds []F, on bool) {
 	fl := uintptr(0)
 	if on {
 		fl = unix.FD_CLOEXEC

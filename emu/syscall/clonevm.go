@@ -153,14 +153,9 @@ func (t *Task) startChild(a *CloneArgs, child *Process, c *cpu.CPU) int64 {
 		// those memories alive.
 		fds := spaceFDs()
 		slices.Sort(fds)
-		for i := 0; i < len(fds); {
-			j := i + 1
-			for j < len(fds) && fds[j] == fds[j-1]+1 {
-				j++
-			}
-			s.Syscall(unix.SYS_CLOSE_RANGE, [6]uintptr{uintptr(fds[i]), uintptr(fds[j-1])})
-			i = j
-		}
+		forRuns(fds, func(first, last int) {
+			s.Syscall(unix.SYS_CLOSE_RANGE, [6]uintptr{uintptr(first), uintptr(last)})
+		})
 	}
 	spaceFree.RUnlock()
 	n.stub = s
@@ -190,7 +185,7 @@ func (t *Task) startChild(a *CloneArgs, child *Process, c *cpu.CPU) int64 {
 	// A vfork's parent waits for the stub to go; a guestrun's execve
 	// would make an exit signal other than SIGCHLD SIGCHLD, and unshare
 	// the fd table.
-	child.pinned = fl&(cloneVfork|cloneFiles) != 0 || a.ExitSignal != uint64(unix.SIGCHLD) && fl&cloneParent == 0
+	child.pinned = fl&(cloneVfork|cloneFiles) != 0 || a.otherExitSignal()
 	if child.space != t.P.space && !child.pinned {
 		n.handOffLater()
 	}

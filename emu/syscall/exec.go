@@ -97,25 +97,25 @@ func (t *Task) execve(dirfd int32, pathAddr, argvAddr, envpAddr uint64, flags in
 	if e != 0 {
 		return e
 	}
-	var passed []int
-	if tg.fd >= 0 && t.stub != nil && !t.P.sharedFiles {
-		// The new guestrun loads from it: it must be in the stub's table.
-		var err error
-		if passed, err = t.passFDs([]int{tg.fd}, false); err != nil {
-			t.closeStubFDs(passed)
-			return errno(err)
+	hostArgv, undo := t.execCommand(tg, argv)
+	// Guestrun's copy goes also when a stub's exec succeeds and its
+	// task's goroutine ends.
+	defer t.dropPending()
+	var lend []int
+	for _, fd := range []int{tg.fd, t.execPending} {
+		if fd > 0 {
+			lend = append(lend, fd)
 		}
 	}
-	hostArgv, undo := t.execCommand(tg, argv)
-	if p := t.execPending; p > 0 {
-		// Guestrun's copy goes also when a stub's exec succeeds and its
-		// task's goroutine ends.
-		defer unix.Close(p)
+	unlend, err := t.lendFDs(lend)
+	if err != nil {
+		undo()
+		return errno(err)
 	}
 	t.P.Log.Printf(dbg.Exec, "exec: %q %q", tg.load, argv)
 	t.P.execRobust(t)
-	err := t.hostExec(hostArgv, env)
-	t.closeStubFDs(passed)
+	err = t.hostExec(hostArgv, env)
+	unlend()
 	undo()
 	t.P.Log.Printf(dbg.Exec, "exec: host execve of guestrun: %v", err)
 	return errno(err)
@@ -231,7 +231,7 @@ func (t *Task) execTarget(dirfd int32, path string, flags int) (execTarget, int6
 		}
 		return tg, 0
 	}
-	fd, err := unix.FcntlInt(uintptr(hfd), unix.F_DUPFD, reservedFloor())
+	fd, err := unix.FcntlInt(uintptr(hfd), unix.F_DUPFD_CLOEXEC, reservedFloor())
 	if err != nil {
 		return tg, errno(err)
 	}
@@ -346,30 +346,14 @@ func (t *Task) execCommand(tg execTarget, argv []string) ([]string, func()) {
 		cmd = append(cmd, "--exec-fd="+strconv.Itoa(tg.fd))
 	}
 	// Filled right before the host execve (lastPending): a signal may
-	// still come until then. Made in guestrun's fd table, and passed into
-	// the stub's if that is another.
-	var passed []int
-	pending := t.pendingFile()
-	if pending >= 0 && t.stub != nil && !t.P.sharedFiles {
-		var err error
-		if passed, err = t.passFDs([]int{pending}, false); err != nil {
-			t.closeStubFDs(passed)
-			unix.Close(pending)
-			pending, passed = -1, nil
-		}
-	}
-	if pending >= 0 {
+	// still come until then.
+	if pending := t.pendingFile(); pending >= 0 {
 		cmd = append(cmd, "--sig-pending="+strconv.Itoa(pending))
-		t.execPending = pending
 	}
 	if execFlag != nil {
 		atomic.StoreUint32(execFlag, 1)
 	}
 	undo := func() {
-		if pending >= 0 {
-			t.closeStubFDs(passed)
-			t.execPending = 0
-		}
 		if execFlag != nil {
 			atomic.StoreUint32(execFlag, 0)
 		}
@@ -387,22 +371,30 @@ func (t *Task) execCommand(tg execTarget, argv []string) ([]string, func()) {
 // telling the queue, then the siginfo.
 const pendingRecord = 1 + signal.InfoSize
 
-// pendingFile creates the memfd that carries the signals pending at execve
-// to the new guestrun (ReadPendingSignals); lastPending fills it just
-// before the host execve. It returns -1 if the memfd cannot be made.
+// pendingFile creates the memfd that carries the signals pending at a host
+// execve to the new guestrun (ReadPendingSignals), as t.execPending;
+// lastPending fills it just before the execve, and dropPending closes it.
+// It returns -1 if the memfd cannot be made.
 func (t *Task) pendingFile() int {
 	fd, err := unix.MemfdCreate("guestrun-sigpending", unix.MFD_CLOEXEC)
 	if err != nil {
 		return -1
 	}
-	// Among guestrun's fds, and inherited.
-	if h, err := unix.FcntlInt(uintptr(fd), unix.F_DUPFD, reservedFloor()); err == nil {
+	// Among guestrun's fds; lendFDs makes it inherited.
+	if h, err := unix.FcntlInt(uintptr(fd), unix.F_DUPFD_CLOEXEC, reservedFloor()); err == nil {
 		unix.Close(fd)
 		fd = h
-	} else {
-		unix.FcntlInt(uintptr(fd), unix.F_SETFD, 0)
 	}
+	t.execPending = fd
 	return fd
+}
+
+// dropPending closes pendingFile's memfd in guestrun.
+func (t *Task) dropPending() {
+	if t.execPending > 0 {
+		unix.Close(t.execPending)
+		t.execPending = 0
+	}
 }
 
 // writePending writes the signals pending for t and for its process into

@@ -83,3 +83,20 @@ func (t *Task) passFDs(fds []int, cloexec bool) (passed []int, err error) {
 	}
 	return passed, nil
 }
+
+// lendFDs keeps guestrun's fds open across a host execve by t's kernel
+// task, for the guestrun it starts: in guestrun's fd table they lose
+// FD_CLOEXEC, into a stub's own table they are passed. unlend undoes that
+// after a failed execve.
+func (t *Task) lendFDs(fds []int) (unlend func(), err error) {
+	if t.stub == nil || t.P.sharedFiles {
+		setCloexec(t, fds, false)
+		return func() { setCloexec(t, fds, true) }, nil
+	}
+	passed, err := t.passFDs(fds, false)
+	if err != nil {
+		t.closeStubFDs(passed)
+		return nil, err
+	}
+	return func() { t.closeStubFDs(passed) }, nil
+}

@@ -239,16 +239,24 @@ func receivedFDs(oob []byte) []int {
 
 // closeFDs closes sorted fds, a run of consecutive numbers at a time.
 func closeFDs(fds []int) {
+	forRuns(fds, func(first, last int) {
+		if _, _, e := unix.RawSyscall(unix.SYS_CLOSE_RANGE, uintptr(first), uintptr(last), 0); e != 0 {
+			for d := first; d <= last; d++ {
+				unix.Close(d)
+			}
+		}
+	})
+}
+
+// forRuns calls f with the first and last fd of each run of consecutive
+// numbers in fds, which is sorted.
+func forRuns(fds []int, f func(first, last int)) {
 	for i := 0; i < len(fds); {
 		j := i + 1
 		for j < len(fds) && fds[j] == fds[j-1]+1 {
 			j++
 		}
-		if _, _, e := unix.RawSyscall(unix.SYS_CLOSE_RANGE, uintptr(fds[i]), uintptr(fds[j-1]), 0); e != 0 {
-			for _, d := range fds[i:j] {
-				unix.Close(d)
-			}
-		}
+		f(fds[i], fds[j-1])
 		i = j
 	}
 }

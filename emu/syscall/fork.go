@@ -131,7 +131,7 @@ func (t *Task) cloneProcess(r *CloneArgs) int64 {
 	}
 	s.ExecFlagFD = -1
 	var flag signal.ExecFlag
-	cloneKid := fl&cloneParent == 0 && r.ExitSignal != uint64(unix.SIGCHLD)
+	cloneKid := r.otherExitSignal()
 	if cloneKid {
 		// Without the flag the child stays a clone child if it execs.
 		if fd, f, err := newExecFlag(); err == nil {
@@ -198,7 +198,7 @@ func (t *Task) cloneProcess(r *CloneArgs) int64 {
 	// A child whose exec fails is reaped unseen by its parent: this
 	// process, or the stub of a CLONE_VM child.
 	hide := func(pid int) { signal.HideChild(pid, int(r.ExitSignal), t.P.Pid) }
-	res, err := clone.Spawn(spec, hide, signal.ReapedHidden)
+	res, err := clone.Spawn(spec, hide)
 	if kid != nil {
 		kid.Made(res.Pid)
 	}

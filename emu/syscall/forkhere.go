@@ -50,11 +50,9 @@ func (s *addrSpace) leave() {
 		return
 	}
 	free := func() {
-		m := s.forked
 		spaceFree.Lock()
-		m.UnmapWindow()
-		dropSpaceMem(m)
-		unix.Close(m.FD())
+		s.forked.Close()
+		dropSpaceMem(s.forked)
 		spaceFree.Unlock()
 		forkedHere.Add(-1)
 	}
@@ -129,8 +127,7 @@ func (t *Task) forkHere(a *CloneArgs) (int64, bool) {
 	// A guestrun's execve would make another exit signal SIGCHLD: such a
 	// child is re-exec'd at once (fork.go handles that), unless it shares
 	// the fd table, which only a child run here can.
-	other := a.ExitSignal != uint64(unix.SIGCHLD) && a.Flags&cloneParent == 0
-	if t.P.Debugger != nil || other && a.Flags&cloneFiles == 0 {
+	if t.P.Debugger != nil || a.otherExitSignal() && a.Flags&cloneFiles == 0 {
 		return 0, false
 	}
 	if forkedHere.Add(1) > maxForkedHere {
@@ -157,6 +154,13 @@ func (t *Task) forkHere(a *CloneArgs) (int64, bool) {
 		forked: true}
 	child.Sig = p.Sig.Child(0, false, fl&cloneClearSighand != 0)
 	return t.startChild(a, child, t.CPU.CloneInto(m, child.Code)), true
+}
+
+// otherExitSignal reports whether the child's exit signal is not SIGCHLD,
+// which only a fresh execve of the child makes SIGCHLD (CLONE_PARENT takes
+// the parent's own).
+func (a *CloneArgs) otherExitSignal() bool {
+	return a.ExitSignal != uint64(unix.SIGCHLD) && a.Flags&cloneParent == 0
 }
 
 // handOffLater has the forked child's task handed over after

@@ -128,10 +128,15 @@ func TestExecPending(t *testing.T) {
 	cmd, undo := tt.execCommand(execTarget{load: "/bin/prog", fd: -1}, []string{"prog"})
 	fd := pendingArg(t, cmd, undo)
 	tt.lastPending()
-	// The fd must survive the host execve.
+	// Lent, the fd survives the host execve.
+	unlend, err := tt.lendFDs([]int{fd})
+	if err != nil {
+		t.Fatal(err)
+	}
 	if fl, err := unix.FcntlInt(uintptr(fd), unix.F_GETFD, 0); err != nil || fl&unix.FD_CLOEXEC != 0 {
 		t.Errorf("pending signals fd %d: flags %#x, %v", fd, fl, err)
 	}
+	unlend()
 	dup, err := unix.Dup(fd)
 	if err != nil {
 		t.Fatal(err)

@@ -63,7 +63,7 @@ func sysWait4(t *Task, a *Args) int64 {
 			r = t.hcall6(unix.SYS_WAIT4, uintptr(pid), uintptr(unsafe.Pointer(&status)), uintptr(opts),
 				uintptr(unsafe.Pointer(&ru)), 0, 0)
 		}
-		if r > 0 && signal.Reaped(int(r), waitCode(unix.WaitStatus(status))) {
+		if r > 0 && signal.IsHidden(int(r)) {
 			continue
 		}
 		if r > 0 {
@@ -131,7 +131,6 @@ func sysWaitid(t *Task, a *Args) int64 {
 				t.hraw6(unix.SYS_WAITID, unix.P_PID, uintptr(pid), uintptr(unsafe.Pointer(&ignore)),
 					uintptr(opts&^unix.WNOWAIT|unix.WNOHANG|unix.WALL), 0, 0)
 			}
-			signal.Reaped(pid, si.Code)
 			continue
 		}
 		if pid != 0 {

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -114,15 +113,10 @@ func soakRun(t *testing.T, prefix []string, prog string, n int, idle time.Durati
 	defer statusR.Close()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	args := []string{"-p", "-f", "--mount-proc", "--kill-child", self, "--"}
-	args = append(append(append(args, prefix...), prog), strconv.Itoa(n), "-pause")
-	cmd := exec.CommandContext(ctx, "unshare", args...)
-	cmd.Env = append(append([]string(nil), testEnv...), reaperEnv+"=1")
+	args := append(append(append([]string(nil), prefix...), prog), strconv.Itoa(n), "-pause")
+	cmd := nsCommand(ctx, self, reaperEnv, args)
 	cmd.ExtraFiles = []*os.File{statusW}
 	cmd.Dir = dir
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
-	cmd.WaitDelay = 5 * time.Second
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
 	stdin, err := cmd.StdinPipe()

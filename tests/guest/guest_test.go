@@ -126,15 +126,37 @@ func argsAfterDashes() []string {
 	return os.Args
 }
 
-// reaper is the pid namespace's init: argv after "--" is the program.
-func reaper() int {
-	args := argsAfterDashes()
+// nsCommand runs this test binary (self) as the init of a new pid
+// namespace, in the role that initEnv selects, with args after "--".
+func nsCommand(ctx context.Context, self, initEnv string, args []string) *exec.Cmd {
+	cmd := exec.CommandContext(ctx, "unshare", append([]string{"-p", "-f", "--mount-proc", "--kill-child", self, "--"}, args...)...)
+	cmd.Env = append(append([]string(nil), testEnv...), initEnv+"=1")
+	killGroupOnCancel(cmd)
+	return cmd
+}
+
+// killGroupOnCancel makes cmd a process group that a cancel kills whole.
+func killGroupOnCancel(cmd *exec.Cmd) {
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+	cmd.WaitDelay = 5 * time.Second
+}
+
+// guestEnv is the environment without the harness's own variables.
+func guestEnv() []string {
 	var env []string
 	for _, kv := range os.Environ() {
 		if !strings.HasPrefix(kv, "GUESTTEST_") {
 			env = append(env, kv)
 		}
 	}
+	return env
+}
+
+// reaper is the pid namespace's init: argv after "--" is the program.
+func reaper() int {
+	args := argsAfterDashes()
+	env := guestEnv()
 	status := os.NewFile(3, "status")
 	pid, err := syscall.ForkExec(args[0], args, &syscall.ProcAttr{Env: env, Files: []uintptr{0, 1, 2}})
 	if err != nil {
@@ -231,18 +253,14 @@ func run(inv invocation, prefix []string) (result, error) {
 			return result{}, err
 		}
 		defer statusR.Close()
-		args := append([]string{"-p", "-f", "--mount-proc", "--kill-child", self, "--"}, argv...)
-		cmd = exec.CommandContext(ctx, "unshare", args...)
-		cmd.Env = append(append([]string(nil), testEnv...), reaperEnv+"=1")
+		cmd = nsCommand(ctx, self, reaperEnv, argv)
 		cmd.ExtraFiles = []*os.File{statusW}
 	} else {
 		cmd = exec.CommandContext(ctx, argv[0], argv[1:]...)
 		cmd.Env = testEnv
+		killGroupOnCancel(cmd)
 	}
 	cmd.Dir = inv.dir
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
-	cmd.WaitDelay = 5 * time.Second
 	stdin := os.DevNull
 	if inv.stdin != "" {
 		stdin = inv.stdin

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -79,16 +78,11 @@ func killParentRun(t *testing.T, rounds int, side bool, argv []string) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	args := append([]string{"-p", "-f", "--mount-proc", "--kill-child", self, "--", strconv.Itoa(rounds), strconv.FormatBool(side)}, argv...)
-	cmd := exec.CommandContext(ctx, "unshare", args...)
-	cmd.Env = append(append([]string(nil), testEnv...), killParentEnv+"=1")
+	cmd := nsCommand(ctx, self, killParentEnv, append([]string{strconv.Itoa(rounds), strconv.FormatBool(side)}, argv...))
 	cmd.Dir = workDir(t)
 	if err := os.MkdirAll(cmd.Dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
-	cmd.WaitDelay = 5 * time.Second
 	start := time.Now()
 	out, err := cmd.CombinedOutput()
 	report := string(out)
@@ -130,12 +124,7 @@ func killParentInit() int {
 		return 2
 	}
 	argv := args[2:]
-	var env []string
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "GUESTTEST_") {
-			env = append(env, kv)
-		}
-	}
+	env := guestEnv()
 	outFile, err := os.CreateTemp("", "killparent-*.out")
 	if err != nil {
 		fmt.Println(err)

@@ -19,9 +19,8 @@
 
 static volatile unsigned long sink;
 
-/* Spins for about ms milliseconds of CPU and returns a checksum that
- * depends on every iteration. */
-static unsigned long spin(int ms)
+/* Spins for about ms milliseconds. */
+static void spin(int ms)
 {
 	struct timespec start, now;
 	clock_gettime(CLOCK_MONOTONIC, &start);
@@ -32,13 +31,19 @@ static unsigned long spin(int ms)
 		sink = x;
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		if ((now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000 >= ms)
-			return 1;
+			return;
 	}
 }
 
 static void *thread_main(void *arg)
 {
 	return (void *)((long)arg * 2);
+}
+
+/* Prints how a child ended. */
+static void show(const char *what, int st)
+{
+	printf("%s: %s %d\n", what, WIFEXITED(st) ? "exit" : "signal", WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
 }
 
 static int report(int fd, const char *what, int ok)
@@ -107,7 +112,7 @@ int main(void)
 		fwrite(buf, 1, n, stdout);
 	int st;
 	waitpid(pid, &st, 0);
-	printf("child: %s %d\n", WIFEXITED(st) ? "exit" : "signal", WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
+	show("child", st);
 
 	/* A thread and a limit change at once: the child is handed over
 	 * first, and the new guestrun makes the call. */
@@ -122,8 +127,7 @@ int main(void)
 		_exit(ok ? 44 : 1);
 	}
 	waitpid(pid, &st, 0);
-	printf("thread and limit at once: %s %d\n", WIFEXITED(st) ? "exit" : "signal",
-	       WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
+	show("thread and limit at once", st);
 
 	/* A child that execs after being handed over, and one killed while
 	 * running. */
@@ -134,8 +138,7 @@ int main(void)
 		_exit(99);
 	}
 	waitpid(pid, &st, 0);
-	printf("exec after a while: %s %d\n", WIFEXITED(st) ? "exit" : "signal",
-	       WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
+	show("exec after a while", st);
 	pid = fork();
 	if (pid == 0) {
 		for (;;)
@@ -145,8 +148,7 @@ int main(void)
 	nanosleep(&ts, NULL);
 	kill(pid, SIGTERM);
 	waitpid(pid, &st, 0);
-	printf("killed while running: %s %d\n", WIFEXITED(st) ? "exit" : "signal",
-	       WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
+	show("killed while running", st);
 
 	/* Relative exec paths are the child's cwd's: one the child changed
 	 * to, and its own when the parent changes directory after the fork. */
@@ -162,8 +164,7 @@ int main(void)
 		_exit(98);
 	}
 	waitpid(pid, &st, 0);
-	printf("chdir and exec ./prog.sh: %s %d\n", WIFEXITED(st) ? "exit" : "signal",
-	       WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
+	show("chdir and exec ./prog.sh", st);
 	char cwd[4096];
 	getcwd(cwd, sizeof cwd);
 	pid = fork();
@@ -176,8 +177,7 @@ int main(void)
 	chdir("/");
 	waitpid(pid, &st, 0);
 	chdir(cwd);
-	printf("exec fh_sub/prog.sh after the parent's chdir: %s %d\n", WIFEXITED(st) ? "exit" : "signal",
-	       WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
+	show("exec fh_sub/prog.sh after the parent's chdir", st);
 	unlink("fh_sub/prog.sh");
 	rmdir("fh_sub");
 
