@@ -24,8 +24,7 @@ build: deps
 	@# The entry point grows the fd table before the runtime's threads
 	@# start (cmd/guestrun/entry_amd64.s).
 	CGO_ENABLED=0 $(GO) build -ldflags=-E=main.rt0 -o bin/guestrun ./cmd/guestrun
-	@# cmd/lockstep is being written; build it once it exists.
-	@if [ -d cmd/lockstep ]; then echo "$(GO) build -o bin/lockstep ./cmd/lockstep"; $(GO) build -o bin/lockstep ./cmd/lockstep; fi
+	$(GO) build -o bin/lockstep ./cmd/lockstep
 
 vet:
 	$(GO) vet ./...

@@ -57,7 +57,7 @@ func run(opt *options) int {
 	logw := os.Stderr
 	var m *mem.Mem
 	var err error
-	syscall.OpenHigh(func() {
+	syscall.OpenHighFilled(rt0Fillers(), func() {
 		if m, err = mem.New(); err != nil {
 			return
 		}

@@ -152,7 +152,7 @@ func resume(opt *options) int {
 		logw = inheritedLog(l.LogFD)
 	}
 	// The Go netpoller's fds go high (see run).
-	syscall.OpenHigh(func() { time.AfterFunc(time.Hour, func() {}).Stop() })
+	syscall.OpenHighFilled(rt0Fillers(), func() { time.AfterFunc(time.Hour, func() {}).Stop() })
 	syscall.SetLaunch(l)
 	log := dbg.New(l.Debug, logw)
 	t, err := sn.Resume(log)

@@ -1,6 +1,10 @@
 package cpu
 
-import "testing"
+import (
+	"testing"
+
+	"golang.org/x/sys/unix"
+)
 
 func TestTraps(t *testing.T) {
 	e := newEnv(t)
@@ -93,4 +97,34 @@ func TestSalAlias(t *testing.T) {
 	e.reg(RAX, 0x30)
 	e.mustStep("66 d1 f0")
 	e.reg(RAX, 0x60)
+}
+
+// TestHostCalls runs SYSCALLs of HostCalls without stopping: RAX gets the
+// result or a negated errno, RCX the return address, R11 the flags; a call
+// not in the set stops Run.
+func TestHostCalls(t *testing.T) {
+	e := newEnv(t)
+	e.c.HostCalls.Add(unix.SYS_GETPPID)
+	e.c.HostCalls.Add(unix.SYS_GETPGID)
+	e.load("b86e000000" + // mov eax, SYS_getppid
+		"0f05" + // syscall
+		"4989c4" + // mov r12, rax
+		"b879000000" + // mov eax, SYS_getpgid
+		"bfffffff7f" + // mov edi, 0x7fffffff: no such process
+		"0f05" + // syscall
+		"4989c5" + // mov r13, rax
+		"4989ce" + // mov r14, rcx
+		"b827000000" + // mov eax, SYS_getpid: not in the set
+		"0f05") // syscall
+	if k := e.c.Run(); k != StopSyscall || e.c.RIP != tCode+35 {
+		t.Fatalf("stopped with %v at %#x", k, e.c.RIP)
+	}
+	e.reg(R12, uint64(unix.Getppid()))
+	esrch := uint64(unix.ESRCH)
+	e.reg(R13, -esrch)
+	e.reg(R14, tCode+22)
+	e.reg(RAX, unix.SYS_GETPID)
+	if e.c.R[R11]&0x202 != 0x202 {
+		t.Errorf("r11 %#x: not the flags", e.c.R[R11])
+	}
 }

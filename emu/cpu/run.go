@@ -3,6 +3,7 @@ package cpu
 import (
 	"runtime/debug"
 	"sync/atomic"
+	hostsys "syscall"
 
 	"golang.org/x/arch/x86/x86asm"
 	"golang.org/x/sys/unix"
@@ -111,6 +112,20 @@ func (c *CPU) run() (kind StopKind) {
 		c.Stats.Insts += uint64(c.cur.seq)
 		c.Stats.Blocks++
 		if c.stop != 0 {
+			if c.stop == StopSyscall && c.HostCalls.Has(c.R[RAX]) {
+				// One of HostCalls, made here in the loop's own frame
+				// (see HostCalls).
+				c.stop = 0
+				c.R[RCX] = c.RIP
+				c.R[R11] = c.Flags()
+				r, _, e := hostsys.RawSyscall6(uintptr(c.R[RAX]), uintptr(c.R[RDI]), uintptr(c.R[RSI]),
+					uintptr(c.R[RDX]), uintptr(c.R[R10]), uintptr(c.R[R8]), uintptr(c.R[R9]))
+				if e != 0 {
+					r = uintptr(-int64(e))
+				}
+				c.R[RAX] = uint64(r)
+				continue
+			}
 			return c.stop
 		}
 	}
@@ -238,6 +253,15 @@ func opSyscall(c *CPU, in *Inst) {
 	c.RIP = in.next
 	c.stop = StopSyscall
 }
+
+// SyscallSet is a set of syscall numbers, all below 512.
+type SyscallSet [8]uint64
+
+// Add puts nr in the set.
+func (s *SyscallSet) Add(nr int) { s[nr>>6&7] |= 1 << (nr & 63) }
+
+// Has reports whether nr is in the set.
+func (s *SyscallSet) Has(nr uint64) bool { return nr < 512 && s[nr>>6]>>(nr&63)&1 != 0 }
 
 // storesTo reports whether the instruction writes guest address a, to tell
 // write faults from read faults where the page itself cannot say. It runs

@@ -14,7 +14,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
-	"net"
+	"os"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -35,8 +35,9 @@ type Info struct {
 
 // Stub is one gdb connection.
 type Stub struct {
-	ln   net.Listener
-	conn net.Conn
+	ln   *os.File // the listening socket
+	port int
+	conn *os.File
 	out  *bufio.Writer
 	pkts chan []byte // packets from gdb; closed when it disconnects
 	intr atomic.Bool // gdb sent ^C
@@ -66,35 +67,76 @@ const (
 // gets a chance to deliver pending signals.
 const stepSlice = 1024
 
-// Listen opens the TCP port on 127.0.0.1; port 0 picks a free one.
+// Listen opens the TCP port on 127.0.0.1; port 0 picks a free one. The
+// sockets are os.Files rather than package net's, whose initialisation every
+// guestrun would pay at start.
 func Listen(port int) (*Stub, error) {
-	ln, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
-	if err != nil {
-		return nil, err
+	fail := func(op string, err error) error {
+		return fmt.Errorf("listen tcp 127.0.0.1:%d: %s: %w", port, op, err)
 	}
-	return &Stub{ln: ln, bps: map[uint64]bool{}}, nil
+	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return nil, fail("socket", err)
+	}
+	// As package net does for a listener.
+	unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_REUSEADDR, 1)
+	if err := unix.Bind(fd, &unix.SockaddrInet4{Port: port, Addr: [4]byte{127, 0, 0, 1}}); err != nil {
+		unix.Close(fd)
+		return nil, fail("bind", err)
+	}
+	if err := unix.Listen(fd, unix.SOMAXCONN); err != nil {
+		unix.Close(fd)
+		return nil, fail("listen", err)
+	}
+	if sa, err := unix.Getsockname(fd); err == nil {
+		if in, ok := sa.(*unix.SockaddrInet4); ok {
+			port = in.Port
+		}
+	}
+	// Non-blocking, the file waits in the runtime's poller, and Close
+	// ends a Read in progress.
+	return &Stub{ln: os.NewFile(uintptr(fd), "gdb listener"), port: port, bps: map[uint64]bool{}}, nil
 }
 
 // Port is the TCP port the stub listens on.
-func (s *Stub) Port() int { return s.ln.Addr().(*net.TCPAddr).Port }
+func (s *Stub) Port() int { return s.port }
 
 // Accept waits for gdb to connect. The process is then stopped at its first
 // instruction, with SIGTRAP, as after an exec under ptrace.
 func (s *Stub) Accept(info Info) error {
-	conn, err := s.ln.Accept()
+	conn, err := accept(s.ln)
 	s.ln.Close()
 	if err != nil {
 		return err
 	}
-	if tc, ok := conn.(*net.TCPConn); ok {
-		tc.SetNoDelay(true)
-	}
+	unix.SetsockoptInt(int(conn.Fd()), unix.IPPROTO_TCP, unix.TCP_NODELAY, 1)
 	s.conn, s.out, s.info = conn, bufio.NewWriter(conn), info
 	s.pkts = make(chan []byte, 16)
 	go s.read(bufio.NewReader(conn))
 	s.stopped = true
 	s.lastStop = s.stopReply(int(unix.SIGTRAP), false)
 	return nil
+}
+
+// accept waits for a connection on the listening socket ln.
+func accept(ln *os.File) (*os.File, error) {
+	rc, err := ln.SyscallConn()
+	if err != nil {
+		return nil, err
+	}
+	nfd := -1
+	var aerr error
+	err = rc.Read(func(fd uintptr) bool {
+		nfd, _, aerr = unix.Accept4(int(fd), unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC)
+		return aerr != unix.EAGAIN
+	})
+	if err == nil {
+		err = aerr
+	}
+	if err != nil {
+		return nil, fmt.Errorf("accept: %w", err)
+	}
+	return os.NewFile(uintptr(nfd), "gdb"), nil
 }
 
 // read splits gdb's byte stream into packets and interrupts. Acks and

@@ -15,28 +15,19 @@ type reg struct {
 	size int // bytes
 }
 
-// regs are gdb's register numbers 0..59.
-var regs = func() []reg {
-	var r []reg
-	for _, n := range []string{"rax", "rbx", "rcx", "rdx", "rsi", "rdi", "rbp", "rsp",
-		"r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15", "rip"} {
-		r = append(r, reg{n, 8})
-	}
-	for _, n := range []string{"eflags", "cs", "ss", "ds", "es", "fs", "gs"} {
-		r = append(r, reg{n, 4})
-	}
-	for i := range 8 {
-		r = append(r, reg{"st" + string(rune('0'+i)), 10})
-	}
-	for _, n := range []string{"fctrl", "fstat", "ftag", "fiseg", "fioff", "foseg", "fooff", "fop"} {
-		r = append(r, reg{n, 4})
-	}
-	for i := range 16 {
-		r = append(r, reg{"xmm" + itoa(i), 16})
-	}
-	r = append(r, reg{"mxcsr", 4}, reg{"orig_rax", 8}, reg{"fs_base", 8}, reg{"gs_base", 8})
-	return r
-}()
+// regs are gdb's register numbers 0..59. A literal, so that it costs nothing
+// at start.
+var regs = [...]reg{
+	{"rax", 8}, {"rbx", 8}, {"rcx", 8}, {"rdx", 8}, {"rsi", 8}, {"rdi", 8}, {"rbp", 8}, {"rsp", 8},
+	{"r8", 8}, {"r9", 8}, {"r10", 8}, {"r11", 8}, {"r12", 8}, {"r13", 8}, {"r14", 8}, {"r15", 8},
+	{"rip", 8},
+	{"eflags", 4}, {"cs", 4}, {"ss", 4}, {"ds", 4}, {"es", 4}, {"fs", 4}, {"gs", 4},
+	{"st0", 10}, {"st1", 10}, {"st2", 10}, {"st3", 10}, {"st4", 10}, {"st5", 10}, {"st6", 10}, {"st7", 10},
+	{"fctrl", 4}, {"fstat", 4}, {"ftag", 4}, {"fiseg", 4}, {"fioff", 4}, {"foseg", 4}, {"fooff", 4}, {"fop", 4},
+	{"xmm0", 16}, {"xmm1", 16}, {"xmm2", 16}, {"xmm3", 16}, {"xmm4", 16}, {"xmm5", 16}, {"xmm6", 16}, {"xmm7", 16},
+	{"xmm8", 16}, {"xmm9", 16}, {"xmm10", 16}, {"xmm11", 16}, {"xmm12", 16}, {"xmm13", 16}, {"xmm14", 16}, {"xmm15", 16},
+	{"mxcsr", 4}, {"orig_rax", 8}, {"fs_base", 8}, {"gs_base", 8},
+}
 
 // Register numbers with special handling.
 const (
@@ -153,13 +144,6 @@ func writeReg(c *cpu.CPU, n int, b []byte) {
 	case n == regGSBase:
 		c.GSBase = le.Uint64(b)
 	}
-}
-
-func itoa(i int) string {
-	if i < 10 {
-		return string(rune('0' + i))
-	}
-	return string(rune('0'+i/10)) + string(rune('0'+i%10))
 }
 
 // targetXML describes the registers above to gdb (qXfer:features:read).

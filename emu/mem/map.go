@@ -200,9 +200,11 @@ func (m *Mem) fileVMA(v *VMA, flags, fd int, st *unix.Stat_t, name string) (prob
 	case typ == unix.MAP_PRIVATE && regular && v.Prot&unix.PROT_WRITE == 0 && v.Offset+uint64(n) <= pageUp(uint64(st.Size)):
 		// Within the file only: past its end the host's mapping would
 		// raise SIGBUS where the guest reads zeros.
-		if err := unix.Mprotect(unsafe.Slice((*byte)(p), n), hostProt(v.Prot)); err != nil {
-			unix.MunmapPtr(p, n)
-			return nil, err
+		if hp != hostProt(v.Prot) {
+			if err := unix.Mprotect(unsafe.Slice((*byte)(p), n), hostProt(v.Prot)); err != nil {
+				unix.MunmapPtr(p, n)
+				return nil, err
+			}
 		}
 		v.HostShared = true
 		v.src = &source{}

@@ -162,6 +162,18 @@ func IsCloneChild(pid int) bool {
 	return k != nil && !k.reaped
 }
 
+// sendsNoSignal reports whether the end of child pid sends its parent no
+// signal: a clone child with exit signal 0 that has not exec'd.
+func sendsNoSignal(pid int) bool {
+	if cloneKids.all.Load() == 0 {
+		return false
+	}
+	cloneKids.mu.Lock()
+	defer cloneKids.mu.Unlock()
+	k := kidLocked(pid)
+	return k != nil && k.sig == 0
+}
+
 // HasCloneChildren reports whether any child has an exit signal other than
 // SIGCHLD: only then must wait tell children apart.
 func HasCloneChildren() bool { return cloneKids.n.Load() != 0 }

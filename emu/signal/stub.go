@@ -112,22 +112,33 @@ func noteExit(info *Info) {
 // AwaitExit is called when a wait has taken the end (CLD_* code) of child
 // pid. Linux queues the exit signal before the child can be waited for, so
 // a handler has run by the time wait returns; guestrun routes the host's
-// signal from another thread, so it waits briefly for that to happen. A
-// child that sends no signal (exit signal 0) costs the wait its bound.
+// signal from the thread that caught it, which may not have run yet on a
+// busy machine, so it waits for that, up to awaitExitBound. A child known to
+// send no signal (exit signal 0) is not waited for; one that sends none
+// without guestrun knowing costs the wait its bound.
 func AwaitExit(pid int, code int32) {
-	if code < cldExited || code > cldDumped {
+	if code < cldExited || code > cldDumped || sendsNoSignal(pid) {
 		return
 	}
-	for i := 0; i < 40; i++ {
+	deadline := time.Now().Add(awaitExitBound)
+	for i := 0; ; i++ {
 		if _, ok := exitsRouted.LoadAndDelete(pid); ok {
 			return
 		}
 		DrainHost()
 		if i > 0 {
+			if time.Now().After(deadline) {
+				return
+			}
 			time.Sleep(50 * time.Microsecond)
 		}
 	}
 }
+
+// awaitExitBound is how long AwaitExit waits. 2 ms was too short for tests
+// running in parallel on 2 cores: an exit signal came after the guest had
+// looked for it.
+const awaitExitBound = 20 * time.Millisecond
 
 // Cancel ends the waits for signals of a thread whose task is over (its
 // stub is gone), now and for good.

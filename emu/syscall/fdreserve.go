@@ -128,28 +128,60 @@ func (p *Process) ReserveFD(fd int) int {
 // the fds f opens and keeps open (the guest memory memfd, the log file, the
 // Go netpoller's fds, started by arming a timer) land at high numbers, and
 // reserves them. Call it at startup, before other goroutines open files.
-func OpenHigh(f func()) {
+func OpenHigh(f func()) { OpenHighFilled(nil, f) }
+
+// OpenHighFilled is OpenHigh for a caller that has already taken most of the
+// free fds below the floor with copies of /dev/null, pre (cmd/guestrun's
+// entry point does, on a thread of its own while the Go runtime starts): it
+// takes the few left and closes them all after f.
+func OpenHighFilled(pre []int, f func()) {
 	floor := reservedFloor()
-	// One look at the table tells what is free below the floor and what
-	// is open above it.
-	before := openFDs(0, floor+openHighScan)
-	free := 0
-	for _, o := range before[:floor] {
-		if !o {
-			free++
+	var fillers []int
+	var before []bool // from the floor up
+	if len(pre) > 0 {
+		before = openFDs(floor, openHighScan)
+		fillers = append(pre, fillHoles(pre[0], floor)...)
+		slices.Sort(fillers)
+	} else {
+		// One look at the table tells what is free below the floor
+		// and what is open above it.
+		all := openFDs(0, floor+openHighScan)
+		free := 0
+		for _, o := range all[:floor] {
+			if !o {
+				free++
+			}
 		}
+		fillers = fillBelow(floor, free)
+		before = all[floor:]
 	}
-	fillers := fillBelow(floor, free)
 	f()
 	closeFDs(fillers)
 	after := openFDs(floor, openHighScan)
 	var fresh []int
 	for i := range after {
-		if after[i] && !before[floor+i] {
+		if after[i] && !before[i] {
 			fresh = append(fresh, floor+i)
 		}
 	}
 	addReserved(fresh...)
+}
+
+// fillHoles takes the free fds below floor with copies of null, one at a
+// time: there are few.
+func fillHoles(null, floor int) []int {
+	var fds []int
+	for {
+		d, err := unix.FcntlInt(uintptr(null), unix.F_DUPFD_CLOEXEC, 0)
+		if err != nil {
+			return fds
+		}
+		if d >= floor {
+			unix.Close(d)
+			return fds
+		}
+		fds = append(fds, d)
+	}
 }
 
 // openHighScan is how many fds from the floor OpenHigh looks at: f opens a

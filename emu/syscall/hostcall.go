@@ -2,6 +2,7 @@ package syscall
 
 import (
 	"bytes"
+	hostsys "syscall"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -42,12 +43,18 @@ func (t *Task) hcall6(nr, a0, a1, a2, a3, a4, a5 uintptr) int64 {
 
 // hraw runs a host syscall that never blocks (dup, lseek, socket, ...).
 //
+// The raw calls go to the standard library's RawSyscall6 directly:
+// unix.RawSyscall and unix.RawSyscall6 reach it through an assembly jump and
+// an ABI wrapper, and RawSyscall through one more function, frames that a
+// host syscall's return goes back through, each a mispredicted return (see
+// cpu.CPU.HostCalls).
+//
 //go:uintptrescapes
 func (t *Task) hraw(nr, a0, a1, a2 uintptr) int64 {
 	if t.stub != nil {
 		return t.stubCall(nr, [6]uintptr{a0, a1, a2})
 	}
-	r, _, e := unix.RawSyscall(nr, a0, a1, a2)
+	r, _, e := hostsys.RawSyscall6(nr, a0, a1, a2, 0, 0, 0)
 	return rawResult(r, e)
 }
 
@@ -56,7 +63,7 @@ func (t *Task) hraw6(nr, a0, a1, a2, a3, a4, a5 uintptr) int64 {
 	if t.stub != nil {
 		return t.stubCall(nr, [6]uintptr{a0, a1, a2, a3, a4, a5})
 	}
-	r, _, e := unix.RawSyscall6(nr, a0, a1, a2, a3, a4, a5)
+	r, _, e := hostsys.RawSyscall6(nr, a0, a1, a2, a3, a4, a5)
 	return rawResult(r, e)
 }
 

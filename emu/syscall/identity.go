@@ -20,49 +20,36 @@ import (
 // they started with.
 
 func init() {
-	def(unix.SYS_GETPID, "getpid", sysGetpid)
-	def(unix.SYS_GETPPID, "getppid", sysGetppid)
+	defRaw(unix.SYS_GETPID, "getpid")
+	defRaw(unix.SYS_GETPPID, "getppid")
 	def(unix.SYS_GETTID, "gettid", sysGettid)
-	def(unix.SYS_GETUID, "getuid", rawCall(unix.SYS_GETUID, 0))
-	def(unix.SYS_GETEUID, "geteuid", rawCall(unix.SYS_GETEUID, 0))
-	def(unix.SYS_GETGID, "getgid", rawCall(unix.SYS_GETGID, 0))
-	def(unix.SYS_GETEGID, "getegid", rawCall(unix.SYS_GETEGID, 0))
+	defRaw(unix.SYS_GETUID, "getuid")
+	defRaw(unix.SYS_GETEUID, "geteuid")
+	defRaw(unix.SYS_GETGID, "getgid")
+	defRaw(unix.SYS_GETEGID, "getegid")
 	def(unix.SYS_GETRESUID, "getresuid", getres(unix.SYS_GETRESUID), ArgPtr, ArgPtr, ArgPtr)
 	def(unix.SYS_GETRESGID, "getresgid", getres(unix.SYS_GETRESGID), ArgPtr, ArgPtr, ArgPtr)
-	def(unix.SYS_SETUID, "setuid", rawCall(unix.SYS_SETUID, 1), ArgUint)
-	def(unix.SYS_SETGID, "setgid", rawCall(unix.SYS_SETGID, 1), ArgUint)
-	def(unix.SYS_SETREUID, "setreuid", rawCall(unix.SYS_SETREUID, 2), ArgInt, ArgInt)
-	def(unix.SYS_SETREGID, "setregid", rawCall(unix.SYS_SETREGID, 2), ArgInt, ArgInt)
-	def(unix.SYS_SETRESUID, "setresuid", rawCall(unix.SYS_SETRESUID, 3), ArgInt, ArgInt, ArgInt)
-	def(unix.SYS_SETRESGID, "setresgid", rawCall(unix.SYS_SETRESGID, 3), ArgInt, ArgInt, ArgInt)
-	def(unix.SYS_SETFSUID, "setfsuid", rawCall(unix.SYS_SETFSUID, 1), ArgUint)
-	def(unix.SYS_SETFSGID, "setfsgid", rawCall(unix.SYS_SETFSGID, 1), ArgUint)
+	defRaw(unix.SYS_SETUID, "setuid", ArgUint)
+	defRaw(unix.SYS_SETGID, "setgid", ArgUint)
+	defRaw(unix.SYS_SETREUID, "setreuid", ArgInt, ArgInt)
+	defRaw(unix.SYS_SETREGID, "setregid", ArgInt, ArgInt)
+	defRaw(unix.SYS_SETRESUID, "setresuid", ArgInt, ArgInt, ArgInt)
+	defRaw(unix.SYS_SETRESGID, "setresgid", ArgInt, ArgInt, ArgInt)
+	defRaw(unix.SYS_SETFSUID, "setfsuid", ArgUint)
+	defRaw(unix.SYS_SETFSGID, "setfsgid", ArgUint)
 	def(unix.SYS_GETGROUPS, "getgroups", sysGetgroups, ArgInt, ArgPtr)
 	def(unix.SYS_SETGROUPS, "setgroups", sysSetgroups, ArgInt, ArgPtr)
-	def(unix.SYS_GETPGID, "getpgid", rawCall(unix.SYS_GETPGID, 1), ArgInt)
-	def(unix.SYS_SETPGID, "setpgid", rawCall(unix.SYS_SETPGID, 2), ArgInt, ArgInt)
-	def(unix.SYS_GETPGRP, "getpgrp", rawCall(unix.SYS_GETPGRP, 0))
-	def(unix.SYS_GETSID, "getsid", rawCall(unix.SYS_GETSID, 1), ArgInt)
-	def(unix.SYS_SETSID, "setsid", rawCall(unix.SYS_SETSID, 0))
+	defRaw(unix.SYS_GETPGID, "getpgid", ArgInt)
+	defRaw(unix.SYS_SETPGID, "setpgid", ArgInt, ArgInt)
+	defRaw(unix.SYS_GETPGRP, "getpgrp")
+	defRaw(unix.SYS_GETSID, "getsid", ArgInt)
+	defRaw(unix.SYS_SETSID, "setsid")
 	def(unix.SYS_PRCTL, "prctl", sysPrctl, ArgPrctl, ArgHex, ArgHex, ArgHex, ArgHex)
 	def(unix.SYS_CAPGET, "capget", sysCapget, ArgPtr, ArgPtr)
 	def(unix.SYS_CAPSET, "capset", sysCapset, ArgPtr, ArgPtr)
 }
 
-// rawCall passes a call with n plain (non-pointer) arguments to the host.
-func rawCall(nr uintptr, n int) Handler {
-	return func(t *Task, a *Args) int64 {
-		var h [3]uintptr
-		for i := 0; i < n; i++ {
-			h[i] = uintptr(a[i])
-		}
-		return t.hraw(nr, h[0], h[1], h[2])
-	}
-}
-
-func sysGetpid(t *Task, a *Args) int64  { return t.hraw(unix.SYS_GETPID, 0, 0, 0) }
-func sysGetppid(t *Task, a *Args) int64 { return t.hraw(unix.SYS_GETPPID, 0, 0, 0) }
-func sysGettid(t *Task, a *Args) int64  { return int64(t.Tid) }
+func sysGettid(t *Task, a *Args) int64 { return int64(t.Tid) }
 
 // getres runs getresuid or getresgid; each of the three ids is stored in
 // turn, and a bad pointer fails the call where it comes.

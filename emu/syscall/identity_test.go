@@ -8,6 +8,8 @@ import (
 	"unsafe"
 
 	"golang.org/x/sys/unix"
+
+	"guestrun/emu/cpu"
 )
 
 func TestIdentitySyscalls(t *testing.T) {
@@ -131,4 +133,43 @@ func TestIdentityPrctl(t *testing.T) {
 	mt.putU32(p, 1)
 	mt.fail(unix.EINVAL, unix.SYS_CAPGET, p, p+16)
 	mt.fail(unix.EFAULT, unix.SYS_CAPGET, mtHole, p+16)
+}
+
+// TestHostCalls runs raw calls from guest code, which the CPU makes itself
+// (cpu.CPU.HostCalls): results in RAX, RCX set as SYSCALL sets it, and a bad
+// call's errno.
+func TestHostCalls(t *testing.T) {
+	tt := newTestTask(t)
+	code := tt.alloc(64)
+	prog := []byte{
+		0xb8, 110, 0, 0, 0, // mov eax, SYS_getppid
+		0x0f, 0x05, // syscall
+		0x49, 0x89, 0xc4, // mov r12, rax
+		0xb8, 121, 0, 0, 0, // mov eax, SYS_getpgid
+		0xbf, 0xff, 0xff, 0xff, 0x7f, // mov edi, 0x7fffffff: no such process
+		0x0f, 0x05, // syscall
+		0x49, 0x89, 0xc5, // mov r13, rax
+		0x49, 0x89, 0xce, // mov r14, rcx
+		0xb8, 231, 0, 0, 0, // mov eax, SYS_exit_group
+		0xbf, 7, 0, 0, 0, // mov edi, 7
+		0x0f, 0x05, // syscall
+	}
+	copy(tt.mem(code, uint64(len(prog))), prog)
+	if err := tt.P.Mem.Protect(testBase, testSize, unix.PROT_READ|unix.PROT_WRITE|unix.PROT_EXEC); err != nil {
+		t.Fatal(err)
+	}
+	tt.CPU.RIP = code
+	if st := tt.Run(); st != 7 {
+		t.Fatalf("exit status %d, want 7", st)
+	}
+	c := tt.CPU
+	if got := int(c.R[cpu.R12]); got != os.Getppid() {
+		t.Errorf("getppid = %d, want %d", got, os.Getppid())
+	}
+	if got := int64(c.R[cpu.R13]); got != -int64(unix.ESRCH) {
+		t.Errorf("getpgid(bad pid) = %d, want -ESRCH", got)
+	}
+	if got := c.R[cpu.R14]; got != code+22 {
+		t.Errorf("rcx %#x, want %#x (after the second syscall)", got, code+22)
+	}
 }

@@ -21,20 +21,20 @@ func init() {
 	def(unix.SYS_GETCPU, "getcpu", sysGetcpu, ArgPtr, ArgPtr, ArgPtr)
 	def(unix.SYS_SCHED_GETAFFINITY, "sched_getaffinity", sysSchedGetaffinity, ArgInt, ArgUint, ArgPtr)
 	def(unix.SYS_SCHED_SETAFFINITY, "sched_setaffinity", sysSchedSetaffinity, ArgInt, ArgUint, ArgPtr)
-	def(unix.SYS_SCHED_YIELD, "sched_yield", rawCall(unix.SYS_SCHED_YIELD, 0))
+	defRaw(unix.SYS_SCHED_YIELD, "sched_yield")
 	def(unix.SYS_SCHED_GETPARAM, "sched_getparam", sysSchedGetparam, ArgInt, ArgPtr)
 	def(unix.SYS_SCHED_SETPARAM, "sched_setparam", sysSchedSetparam, ArgInt, ArgPtr)
-	def(unix.SYS_SCHED_GETSCHEDULER, "sched_getscheduler", rawCall(unix.SYS_SCHED_GETSCHEDULER, 1), ArgInt)
+	defRaw(unix.SYS_SCHED_GETSCHEDULER, "sched_getscheduler", ArgInt)
 	def(unix.SYS_SCHED_SETSCHEDULER, "sched_setscheduler", sysSchedSetscheduler, ArgInt, ArgInt, ArgPtr)
-	def(unix.SYS_SCHED_GET_PRIORITY_MAX, "sched_get_priority_max", rawCall(unix.SYS_SCHED_GET_PRIORITY_MAX, 1), ArgInt)
-	def(unix.SYS_SCHED_GET_PRIORITY_MIN, "sched_get_priority_min", rawCall(unix.SYS_SCHED_GET_PRIORITY_MIN, 1), ArgInt)
+	defRaw(unix.SYS_SCHED_GET_PRIORITY_MAX, "sched_get_priority_max", ArgInt)
+	defRaw(unix.SYS_SCHED_GET_PRIORITY_MIN, "sched_get_priority_min", ArgInt)
 	def(unix.SYS_SCHED_RR_GET_INTERVAL, "sched_rr_get_interval", sysSchedRRGetInterval, ArgInt, ArgPtr)
-	def(unix.SYS_GETPRIORITY, "getpriority", rawCall(unix.SYS_GETPRIORITY, 2), ArgInt, ArgInt)
-	def(unix.SYS_SETPRIORITY, "setpriority", rawCall(unix.SYS_SETPRIORITY, 3), ArgInt, ArgInt, ArgInt)
+	defRaw(unix.SYS_GETPRIORITY, "getpriority", ArgInt, ArgInt)
+	defRaw(unix.SYS_SETPRIORITY, "setpriority", ArgInt, ArgInt, ArgInt)
 	// The host's personality is the guest's: flags such as ADDR_NO_RANDOMIZE
 	// only matter at the next execve, which runs guestrun again, and
 	// PER_LINUX32 makes the host's uname say i686 as it would natively.
-	def(unix.SYS_PERSONALITY, "personality", rawCall(unix.SYS_PERSONALITY, 1), ArgHex)
+	defRaw(unix.SYS_PERSONALITY, "personality", ArgHex)
 }
 
 const (

@@ -8,6 +8,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"guestrun/emu/cpu"
 	"guestrun/emu/dbg"
 )
 
@@ -117,6 +118,22 @@ func def(nr int, name string, fn Handler, args ...ArgKind) {
 	}
 	table[nr] = Entry{Name: name, Fn: fn, Args: args}
 }
+
+// defRaw registers a call that takes only plain values and that the host
+// kernel answers for the guest as it is: the six argument registers go to it
+// unchanged, on the task's stub when it has one. Unless a stub, -strace,
+// -stats or a debugger is in the way, the CPU makes these calls itself
+// (cpu.CPU.HostCalls), without leaving its run loop: most of a getppid's
+// cost in guestrun was the way from the loop to the host syscall and back.
+func defRaw(nr int, name string, args ...ArgKind) {
+	def(nr, name, func(t *Task, a *Args) int64 {
+		return t.hraw6(uintptr(nr), uintptr(a[0]), uintptr(a[1]), uintptr(a[2]), uintptr(a[3]), uintptr(a[4]), uintptr(a[5]))
+	}, args...)
+	rawCalls.Add(nr)
+}
+
+// rawCalls are the calls made with defRaw.
+var rawCalls cpu.SyscallSet
 
 // Lookup returns the entry for nr, for -strace and -stats.
 func Lookup(nr uint64) *Entry {

@@ -172,6 +172,14 @@ func commName(path string) []byte {
 // process. A fatal signal does not return: guestrun dies of it.
 func (t *Task) Run() int {
 	c := t.CPU
+	// The CPU makes the raw calls itself when nothing else is to be done
+	// around them: no stub to run them on, no -strace, -stats or debugger.
+	// A raw call's result is never a restart request.
+	// (A forked child's CPU is a copy of its parent's: always set.)
+	c.HostCalls = cpu.SyscallSet{}
+	if t.stub == nil && t.P.Strace == nil && t.P.Debugger == nil && !launch.Stats {
+		c.HostCalls = rawCalls
+	}
 	for !t.exited {
 		var stop cpu.StopKind
 		if d := t.P.Debugger; d != nil {

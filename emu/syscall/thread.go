@@ -26,7 +26,7 @@ func init() {
 	def(unix.SYS_FUTEX_WAKE, "futex_wake", sysFutexWake, ArgPtr, ArgHex, ArgInt, ArgFlags)
 	def(unix.SYS_FUTEX_WAIT, "futex_wait", sysFutexWait, ArgPtr, ArgUint, ArgHex, ArgFlags, ArgPtr, ArgInt)
 	def(unix.SYS_FUTEX_REQUEUE, "futex_requeue", sysFutexRequeue, ArgPtr, ArgFlags, ArgInt, ArgInt)
-	def(unix.SYS_MEMBARRIER, "membarrier", rawCall(unix.SYS_MEMBARRIER, 3), ArgInt, ArgFlags, ArgInt)
+	defRaw(unix.SYS_MEMBARRIER, "membarrier", ArgInt, ArgFlags, ArgInt)
 }
 
 // robustListHeadLen is sizeof(struct robust_list_head).
