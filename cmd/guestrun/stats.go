@@ -3,10 +3,6 @@ package main
 import (
 	"fmt"
 	"io"
-	"os"
-	"runtime/pprof"
-	"strconv"
-	"strings"
 	"time"
 
 	"guestrun/emu/syscall"
@@ -15,45 +11,12 @@ import (
 // start is when guestrun started, for the wall time in the statistics.
 var start = time.Now()
 
-// profile is the Go CPU profile being written (GUESTRUN_CPUPROFILE), or nil.
-var profile *os.File
-
-// GUESTRUN_CPUPROFILE=FILE, together with -stats, writes a pprof CPU profile
-// of guestrun itself to FILE, for work on the interpreter's speed. The
-// guestruns that the guest's fork and execve start write FILE.PID, so that
-// they do not overwrite it. It is read here rather than with the options so
-// that the profile covers parsing and loading too.
-func init() {
-	name := os.Getenv("GUESTRUN_CPUPROFILE")
-	if name == "" {
-		return
-	}
-	if len(os.Args) > 1 && (os.Args[1] == "--exec" || strings.HasPrefix(os.Args[1], "--resume=")) {
-		name += "." + strconv.Itoa(os.Getpid())
-	}
-	f, err := os.Create(name)
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "guestrun: GUESTRUN_CPUPROFILE: %v\n", err)
-		return
-	}
-	if err := pprof.StartCPUProfile(f); err != nil {
-		fmt.Fprintf(os.Stderr, "guestrun: GUESTRUN_CPUPROFILE: %v\n", err)
-		f.Close()
-		return
-	}
-	profile = f
-}
-
 // reportStats prints what the process did, for -stats (GUESTRUN_STATS): guest
 // instructions and MIPS over the wall time, how often a block was found
 // already decoded, and the syscalls by name. scripts/bench.sh reads the
-// first line. It also ends the CPU profile.
+// first line. It also ends the CPU profile (profile.go).
 func reportStats(w io.Writer, p *syscall.Process) {
-	if profile != nil {
-		pprof.StopCPUProfile()
-		profile.Close()
-		profile = nil
-	}
+	stopProfile()
 	s := p.Stats()
 	sec := time.Since(start).Seconds()
 	c := s.CPU
