@@ -206,7 +206,6 @@ func (c *CPU) execLimit(rip uint64) uint64 {
 func (c *CPU) decodeOne(in *Inst, code []byte, pc, limit uint64) bool {
 	in.addr = pc
 	if fastDecode(in, code) {
-		markBaseDisp(in)
 		if sel := ops[in.op]; sel != nil {
 			if in.fn = sel(in); in.fn != nil {
 				return endsBlock[in.op]
@@ -230,7 +229,6 @@ func (c *CPU) decodeOne(in *Inst, code []byte, pc, limit uint64) bool {
 		c.undefined(in, code[:n])
 		return true
 	}
-	markBaseDisp(in)
 	sel := ops[in.op]
 	if sel == nil {
 		c.undefined(in, code[:n])

@@ -73,18 +73,7 @@ const (
 	instAddr32               // 0x67: 32-bit addressing
 	instHasMem               // has a memory operand
 	instPeephole             // the handler relies on what follows in the block (fuse.go)
-	instBaseDisp             // the memory operand is [base+disp]: ea's short way (markBaseDisp)
 )
-
-// markBaseDisp sets instBaseDisp on a decoded instruction whose memory
-// operand is a base register and a displacement, with no index, segment
-// base or 32-bit wrap-around: most loads and stores, whose address is then
-// one add.
-func markBaseDisp(in *Inst) {
-	if in.flags&(instHasMem|instAddr32) == instHasMem && in.base != noReg && in.index == noReg && in.seg == segNone {
-		in.flags |= instBaseDisp
-	}
-}
 
 // Addr returns the instruction's guest address.
 func (in *Inst) Addr() uint64 { return in.addr }

@@ -15,9 +15,6 @@ import (
 // ea computes the memory operand's effective address.
 func (c *CPU) ea(in *Inst) uint64 {
 	a := in.disp
-	if in.flags&instBaseDisp != 0 {
-		return a + c.R[in.base&15]
-	}
 	if in.base != noReg {
 		a += c.R[in.base]
 	}

@@ -153,25 +153,22 @@ func kidLocked(pid int) *cloneKid {
 // IsCloneChild reports whether pid is a live child whose exit signal is not
 // SIGCHLD.
 func IsCloneChild(pid int) bool {
-	if cloneKids.n.Load() == 0 {
-		return false
-	}
-	cloneKids.mu.Lock()
-	defer cloneKids.mu.Unlock()
-	k := kidLocked(pid)
-	return k != nil && !k.reaped
+	return cloneKids.n.Load() != 0 && kidIs(pid, func(k *cloneKid) bool { return !k.reaped })
 }
 
 // sendsNoSignal reports whether the end of child pid sends its parent no
 // signal: a clone child with exit signal 0 that has not exec'd.
 func sendsNoSignal(pid int) bool {
-	if cloneKids.all.Load() == 0 {
-		return false
-	}
+	return cloneKids.all.Load() != 0 && kidIs(pid, func(k *cloneKid) bool { return k.sig == 0 })
+}
+
+// kidIs reports whether there is a record of clone child pid and is holds
+// for it.
+func kidIs(pid int, is func(*cloneKid) bool) bool {
 	cloneKids.mu.Lock()
 	defer cloneKids.mu.Unlock()
 	k := kidLocked(pid)
-	return k != nil && k.sig == 0
+	return k != nil && is(k)
 }
 
 // HasCloneChildren reports whether any child has an exit signal other than

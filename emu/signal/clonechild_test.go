@@ -28,6 +28,10 @@ func TestCloneChildSignal(t *testing.T) {
 		if IsCloneChild(pid) != want {
 			t.Errorf("IsCloneChild(%d) = %v", pid, !want)
 		}
+		// AwaitExit waits for no signal from 102 alone.
+		if got := sendsNoSignal(pid); got != (pid == 102) {
+			t.Errorf("sendsNoSignal(%d) = %v", pid, got)
+		}
 	}
 
 	// The pids are not children of the test: no end is found by waitid,
