@@ -83,6 +83,24 @@ func callM(c *CPU, in *Inst) {
 	c.RIP = t
 }
 
+// callThrough and retThrough are a direct CALL and its RET inside a
+// superblock (decodeBlock), which goes on with the callee's code and then
+// with the caller's.
+func callThrough(c *CPU, in *Inst) { c.push(in.next) }
+
+// retThrough holds in imm the address its block's CALL pushed. A return to
+// anywhere else leaves the block, as a plain RET.
+func retThrough(c *CPU, in *Inst) {
+	t := c.load64(c.R[RSP])
+	if t != in.imm {
+		c.canonical(t)
+		c.R[RSP] += 8
+		c.jumpOut(t)
+		return
+	}
+	c.R[RSP] += 8
+}
+
 func selRet(in *Inst) handler {
 	if in.nargs == 0 {
 		return opRet

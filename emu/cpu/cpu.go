@@ -128,6 +128,10 @@ type CPU struct {
 
 	// scratch is where decodeBlock decodes, allocated on first use.
 	scratch *[maxBlockInsts]Inst
+	// codePages is where decodeBlock notes the pages of a block's code.
+	codePages []uint64
+	// promoteAfter is the entries that make a cold block hot (Block).
+	promoteAfter int32
 }
 
 // Stats counts what the interpreter did.
@@ -140,7 +144,7 @@ type Stats struct {
 // New returns a CPU for a guest address space. Threads of one process share
 // a CodeCache.
 func New(m *mem.Mem, cc *CodeCache) *CPU {
-	c := &CPU{mem: m, base: m.Base(), code: cc, l1: new([l1Size]*Block)}
+	c := &CPU{mem: m, base: m.Base(), code: cc, l1: new([l1Size]*Block), promoteAfter: promoteAfter}
 	c.flags = 0x202 // IF and the reserved bit 1, as a new process has
 	c.MXCSR = 0x1f80
 	c.FPU.reset()
@@ -152,6 +156,7 @@ func (c *CPU) Clone() *CPU {
 	n := *c
 	n.l1 = new([l1Size]*Block)
 	n.scratch = nil
+	n.codePages = nil
 	n.cur = nil
 	n.stop = 0
 	n.irq = 0

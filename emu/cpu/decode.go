@@ -26,11 +26,23 @@ const (
 // a block is a side exit: taken, it ends the block there (c.lim); not taken,
 // the block goes on with the code after it, saving a block lookup per
 // branch not taken.
+//
+// Blocks come in two tiers. Code is first decoded cold, up to its first Jcc:
+// much of what follows a branch never runs (a program's start runs 4 in 10
+// of the instructions a superblock would decode), and decoding is most of a
+// short program's time. A cold block entered promoteAfter times is decoded
+// again as a superblock, which replaces it.
 type Block struct {
 	start, end uint64
 	insts      []Inst
-	dead       atomic.Bool // set when the code under it changed
+	dead       atomic.Bool  // set when the code under it changed
+	warm       atomic.Int32 // entries left before promotion; 0 if hot
 }
+
+// promoteAfter is the number of entries that make a cold block hot: a loop
+// gets there at once, and code run a few times at start does not. (CPU's
+// promoteAfter is this but in tests.)
+const promoteAfter = 16
 
 // CodeCache holds the decoded blocks of one address space.
 type CodeCache struct {
@@ -91,20 +103,50 @@ func (c *CPU) block(rip uint64) *Block {
 	b := cc.blocks[rip]
 	cc.mu.Unlock()
 	if b == nil {
-		insts, end := c.decodeBlock(rip)
+		insts, end, more := c.decodeBlock(rip, false)
 		c.Stats.BlockMisses++
 		cc.mu.Lock()
 		// Unless another thread won the race.
 		if b = cc.blocks[rip]; b == nil {
-			b = cc.newBlock(rip, end, insts)
-			cc.blocks[rip] = b
-			for pg := b.start / mem.PageSize; pg <= (b.end-1)/mem.PageSize; pg++ {
-				cc.pages[pg] = append(cc.pages[pg], b)
+			b = cc.add(rip, end, insts, c.codePages)
+			if more {
+				b.warm.Store(c.promoteAfter)
 			}
 		}
 		cc.mu.Unlock()
 	}
 	*slot = b
+	return b
+}
+
+// promote replaces the cold block b, whose warm count has run out, with a
+// superblock decoded at its start, and returns the block to run.
+func (c *CPU) promote(b *Block) *Block {
+	insts, end, _ := c.decodeBlock(b.start, true)
+	c.Stats.BlockMisses++
+	cc := c.code
+	cc.mu.Lock()
+	if b.dead.Load() {
+		// A write to the code while it was decoded dropped b (its page
+		// was watched first): the superblock may be stale.
+		cc.mu.Unlock()
+		return c.block(b.start)
+	}
+	b.dead.Store(true)
+	nb := cc.add(b.start, end, insts, c.codePages)
+	cc.mu.Unlock()
+	c.l1[(b.start^b.start>>12)&(l1Size-1)] = nb
+	return nb
+}
+
+// add makes a block of insts, which falls through to end and has code on
+// pages, and files it. cc.mu is held.
+func (cc *CodeCache) add(start, end uint64, insts []Inst, pages []uint64) *Block {
+	b := cc.newBlock(start, end, insts)
+	cc.blocks[start] = b
+	for _, pg := range pages {
+		cc.pages[pg] = append(cc.pages[pg], b)
+	}
 	return b
 }
 
@@ -133,30 +175,40 @@ func (cc *CodeCache) newBlock(start, end uint64, insts []Inst) *Block {
 	return b
 }
 
-// decodeBlock decodes straight-line code at rip into c.scratch and returns
-// the instructions and the end of their code. Code that cannot be fetched
-// or decoded becomes an instruction that raises the fault when executed,
-// so that the fault happens in order, with the right RIP.
-func (c *CPU) decodeBlock(rip uint64) ([]Inst, uint64) {
+// decodeBlock decodes the block at rip into c.scratch and returns its
+// instructions, the address it falls through to at its end, and, for a cold
+// block (hot false), whether a superblock would go on past its last
+// instruction. It leaves in c.codePages the pages its code is on. Code that
+// cannot be fetched or decoded becomes an instruction that raises the fault
+// when executed, so that the fault happens in order, with the right RIP.
+//
+// A superblock goes on past a Jcc not taken, and it follows a direct JMP (no
+// instruction is left of it), a direct CALL (which then only pushes) and a
+// RET to the address such a CALL pushed (which checks the address it pops
+// and leaves the block if it differs), onto other pages too. That makes
+// one block of a short function and its caller's loop.
+func (c *CPU) decodeBlock(rip uint64, hot bool) (insts []Inst, end uint64, more bool) {
 	if c.scratch == nil {
 		c.scratch = new([maxBlockInsts]Inst)
 	}
-	insts := c.scratch[:0]
-	// Watch the page first, so that a write racing with the decode still
+	insts = c.scratch[:0]
+	c.codePages = c.codePages[:0]
+	// Watch a page first, so that a write racing with the decode still
 	// drops the block.
-	c.mem.WatchCode(rip)
+	c.watchPage(rip)
 	limit := c.execLimit(rip)
 	var buf [maxInstLen]byte
-	pc := rip
-	for len(insts) < maxBlockInsts {
-		n := uint64(maxInstLen)
-		if limit-pc < n {
-			n = limit - pc
-		}
+	var rets [maxCallDepth]uint64 // return addresses of the CALLs followed
+	depth, seq := 0, 0
+	pc, page := rip, rip/mem.PageSize
+	// seq counts the JMPs followed too, so that it bounds a jump to
+	// itself.
+	for seq < maxBlockInsts {
+		n := min(limit-pc, maxInstLen)
 		if n == 0 {
-			if pc == rip {
+			if len(insts) == 0 {
 				insts = append(insts, Inst{fn: opFetchFault, addr: pc, next: pc, imm: pc, seq: 1})
-				return insts, pc + 1
+				return insts, pc, false
 			}
 			break
 		}
@@ -167,22 +219,100 @@ func (c *CPU) decodeBlock(rip uint64) ([]Inst, uint64) {
 		in := &insts[len(insts)-1]
 		*in = Inst{}
 		ends := c.decodeOne(in, buf[:n], pc, limit)
-		in.seq = uint8(len(insts))
+		seq++
+		in.seq = uint8(seq)
 		pc = in.next
-		// An undecodable Jcc has next == addr (undefined): it ends the block.
-		if (ends && !(isJcc[in.op] && pc > in.addr)) || pc/mem.PageSize != rip/mem.PageSize {
+		if last := (pc - 1) / mem.PageSize; pc > in.addr && last != page {
+			// Its last bytes are on the next page.
+			c.watchPage(pc - 1)
+		}
+		if pc/mem.PageSize != page {
 			break
 		}
+		if !ends {
+			continue
+		}
+		if pc == in.addr {
+			// Undefined (opUD), or a fetch fault.
+			break
+		}
+		jcc := isJcc[in.op]
+		if !hot {
+			more = (jcc || direct(in)) && len(insts) < maxBlockInsts
+			break
+		}
+		if jcc {
+			continue
+		}
+		// Where a branch followed goes on.
+		var to uint64
+		switch {
+		case direct(in) && (in.op == x86asm.JMP || depth < maxCallDepth):
+			to = in.imm
+		case in.op == x86asm.RET && in.nargs == 0 && depth > 0:
+			to = rets[depth-1]
+		default:
+			return c.endBlock(insts, pc, more)
+		}
+		if to == rip || len(c.codePages) >= maxBlockPages && !c.onPage(to) {
+			// A loop back to the start runs as the block again; and a
+			// block stays on a few pages.
+			return c.endBlock(insts, pc, more)
+		}
+		c.watchPage(to)
+		toLimit := c.execLimit(to)
+		if toLimit == to {
+			return c.endBlock(insts, pc, more)
+		}
+		switch in.op {
+		case x86asm.JMP:
+			insts = insts[:len(insts)-1]
+		case x86asm.CALL:
+			in.fn = callThrough
+			rets[depth] = in.next
+			depth++
+		default:
+			in.fn = retThrough
+			in.imm = to
+			depth--
+		}
+		pc, page, limit = to, to/mem.PageSize, toLimit
 	}
-	insts = peephole(insts)
-	end := pc
-	if end == rip {
-		end++
+	return c.endBlock(insts, pc, more)
+}
+
+// A superblock follows at most maxCallDepth CALLs without their RET, and
+// has code on at most maxBlockPages pages (and the next page, for an
+// instruction across the end of one).
+const (
+	maxCallDepth  = 4
+	maxBlockPages = 4
+)
+
+// direct reports whether in is a direct JMP or CALL.
+func direct(in *Inst) bool {
+	return (in.op == x86asm.JMP || in.op == x86asm.CALL) && in.args[0].kind == argImm
+}
+
+func (c *CPU) endBlock(insts []Inst, end uint64, more bool) ([]Inst, uint64, bool) {
+	return peephole(insts), end, more
+}
+
+// watchPage watches the code page holding addr and notes it in c.codePages.
+func (c *CPU) watchPage(addr uint64) {
+	if !c.onPage(addr) {
+		c.mem.WatchCode(addr)
+		c.codePages = append(c.codePages, addr/mem.PageSize)
 	}
-	if (end-1)/mem.PageSize != rip/mem.PageSize {
-		c.mem.WatchCode(end - 1)
+}
+
+func (c *CPU) onPage(addr uint64) bool {
+	for _, pg := range c.codePages {
+		if pg == addr/mem.PageSize {
+			return true
+		}
 	}
-	return insts, end
+	return false
 }
 
 // execLimit returns the end of the executable memory that contains rip

@@ -40,7 +40,7 @@ func TestFusedCompareBranch(t *testing.T) {
 			// taken is a side exit
 			code := form + hex.EncodeToString([]byte{0x70 + byte(cc), 2}) + "0f050f05"
 			e.load(code)
-			if b := e.c.block(tCode); b.insts[0].seq == 2 {
+			if b := e.hotBlock(); b.insts[0].seq == 2 {
 				fused++
 			}
 			for range 40 {
@@ -112,7 +112,7 @@ func TestDeadFlags(t *testing.T) {
 		code := strings.ReplaceAll(tc.code, " ", "") + "0f05"
 		e.load(code)
 		dropped := 0
-		for _, in := range e.c.block(tCode).insts {
+		for _, in := range e.hotBlock().insts {
 			if in.flags&instPeephole != 0 && in.op != x86asm.CMP && in.op != x86asm.TEST {
 				dropped++
 			}
@@ -191,7 +191,7 @@ func TestFusedRuns(t *testing.T) {
 	for _, code := range codes {
 		// code; syscall; syscall: the Jcc taken skips the first syscall.
 		e.load(strings.ReplaceAll(code, " ", "") + "0f050f05")
-		b := e.c.block(tCode)
+		b := e.hotBlock()
 		if b.insts[len(b.insts)-2].flags&instPeephole == 0 {
 			t.Errorf("%s: not fused", code)
 		}
@@ -252,7 +252,7 @@ func TestFusedLoadPcmpistri(t *testing.T) {
 	for _, load := range []string{"660f6f0c07", "f30f6f0c07"} {
 		code := load + "660f3a630c061a 488d4010 7602 0f05 0f05"
 		e.load(strings.ReplaceAll(code, " ", ""))
-		b := e.c.block(tCode)
+		b := e.hotBlock()
 		if b.insts[0].flags&instPeephole == 0 {
 			t.Fatalf("%s: not fused", code)
 		}
@@ -317,7 +317,7 @@ func TestFusedAddsdStore(t *testing.T) {
 	// addsd xmm1, [rdi+8]; movsd [rdi+8], xmm1; syscall
 	code := "f20f584f08 f20f114f08 0f05"
 	e.load(strings.ReplaceAll(code, " ", ""))
-	if e.c.block(tCode).insts[0].flags&instPeephole == 0 {
+	if e.hotBlock().insts[0].flags&instPeephole == 0 {
 		t.Fatal("not fused")
 	}
 	vals := []float64{0, 1, -1, 0.1, 1e308, -1e308, 1e-310, 3, math.Inf(1), math.NaN()}

@@ -119,9 +119,13 @@ func (s *fzSpace) codePage(t *testing.T) []byte {
 	return b
 }
 
-// runAll runs the code with Run, as guestrun does.
-func (s *fzSpace) runAll(t *testing.T, code []byte, writable bool) fzState {
+// runAll runs code with Run; hot makes each block a superblock at once.
+func (s *fzSpace) runAll(t *testing.T, code []byte, writable, hot bool) fzState {
 	c := s.reset(t, code, writable)
+	c.promoteAfter = promoteAfter
+	if hot {
+		c.promoteAfter = 1
+	}
 	// Run stops at the next block boundary after Interrupt; the input
 	// ended within the budget under Step, so it must end by itself here.
 	stop := time.AfterFunc(fzHang/2, c.Interrupt)
@@ -159,11 +163,15 @@ func FuzzExec(f *testing.F) {
 		// take another path the second time, also code that wrote such an
 		// instruction into its own page.
 		varies := nondeterministic(code) || nondeterministic(s.codePage(t))
-		b := s.runAll(t, code, writable)
-		if a == b || varies {
+		if varies {
 			return
 		}
-		t.Fatalf("Step and Run disagree:\nStep: %+v\nRun:  %+v", a, b)
+		if b := s.runAll(t, code, writable, false); a != b {
+			t.Fatalf("Step and Run disagree:\nStep: %+v\nRun:  %+v", a, b)
+		}
+		if b := s.runAll(t, code, writable, true); a != b {
+			t.Fatalf("Step and Run with superblocks disagree:\nStep: %+v\nRun:  %+v", a, b)
+		}
 	})
 }
 

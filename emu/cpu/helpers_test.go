@@ -59,6 +59,16 @@ func hexBytes(t testing.TB, s string) []byte {
 	return b
 }
 
+// hotBlock returns the block at tCode as a superblock, promoted at once if
+// it is cold.
+func (e *tenv) hotBlock() *Block {
+	b := e.c.block(tCode)
+	if b.warm.Load() > 0 {
+		b = e.c.promote(b)
+	}
+	return b
+}
+
 // load places machine code at tCode and points RIP at it.
 func (e *tenv) load(code string) {
 	e.t.Helper()

@@ -52,6 +52,9 @@ func (c *CPU) run() (kind StopKind) {
 				b = c.block(rip)
 			}
 		}
+		if b.warm.Load() > 0 && b.warm.Add(-1) == 0 {
+			b = c.promote(b)
+		}
 		c.RIP = b.end
 		insts := b.insts
 		c.lim = len(insts)

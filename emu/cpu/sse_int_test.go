@@ -80,7 +80,7 @@ func TestPcmpistriEachBytes(t *testing.T) {
 			code := form + hex.EncodeToString([]byte{imm})
 			e.load(code)
 			e.c.R[RSI] = tData
-			b := e.c.block(tCode)
+			b := e.hotBlock()
 			in := &b.insts[0]
 			if reflect.ValueOf(in.fn).Pointer() != reflect.ValueOf(opPcmpistriEachB).Pointer() {
 				t.Fatalf("%s: not decoded to opPcmpistriEachB", code)
@@ -336,7 +336,7 @@ func TestSSENoAllocs(t *testing.T) {
 		e.load(code)
 		e.c.R[RSI] = tData
 		e.c.MXCSR = 0x1f80 | mxRU
-		b := e.c.block(tCode)
+		b := e.hotBlock()
 		in := &b.insts[0]
 		if n := testing.AllocsPerRun(100, func() { in.fn(e.c, in) }); n != 0 {
 			t.Errorf("%s allocates %v times", code, n)

@@ -129,8 +129,8 @@ func (s *Strace) decode(t *Task, nr uint64, e *Entry, a *Args, ret int64, out bo
 		}
 		return parts
 	}
-	parts := make([]string, len(e.Args))
-	for i, k := range e.Args {
+	parts := make([]string, len(e.Args()))
+	for i, k := range e.Args() {
 		if k.isOut() != out {
 			continue
 		}

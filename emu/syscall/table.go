@@ -100,7 +100,10 @@ type Args [6]uint64
 type Entry struct {
 	Name string
 	Fn   Handler
-	Args []ArgKind
+	// The kinds of the arguments, in an array: slices would be an
+	// allocation each at start.
+	args  [6]ArgKind
+	nargs uint8
 	// NoReturn marks calls after which the task does not come back to the
 	// guest code (exit, exit_group) or whose result strace shows as "?".
 	NoReturn bool
@@ -116,8 +119,13 @@ func def(nr int, name string, fn Handler, args ...ArgKind) {
 	if table[nr].Fn != nil {
 		panic("syscall " + name + " defined twice")
 	}
-	table[nr] = Entry{Name: name, Fn: fn, Args: args}
+	e := Entry{Name: name, Fn: fn, nargs: uint8(len(args))}
+	copy(e.args[:], args)
+	table[nr] = e
 }
+
+// Args returns the kinds of the call's arguments.
+func (e *Entry) Args() []ArgKind { return e.args[:e.nargs] }
 
 // defRaw registers a call that takes only plain values and that the host
 // kernel answers for the guest as it is: the six argument registers go to it
