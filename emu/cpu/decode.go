@@ -27,11 +27,12 @@ const (
 // the block goes on with the code after it, saving a block lookup per
 // branch not taken.
 //
-// Blocks come in two tiers. Code is first decoded cold, up to its first Jcc:
-// much of what follows a branch never runs (a program's start runs 4 in 10
-// of the instructions a superblock would decode), and decoding is most of a
-// short program's time. A cold block entered promoteAfter times is decoded
-// again as a superblock, which replaces it.
+// Blocks come in two tiers, because decoding is most of a short program's
+// time. Code is first decoded cold: up to its first Jcc, as much of what
+// follows a branch never runs (a program's start runs 4 in 10 of the
+// instructions a superblock would decode), and without the peephole
+// optimisations (fuse.go). A cold block entered promoteAfter times is
+// decoded again hot, as an optimised superblock, which replaces it.
 type Block struct {
 	start, end uint64
 	insts      []Inst
@@ -42,7 +43,7 @@ type Block struct {
 // promoteAfter is the number of entries that make a cold block hot: a loop
 // gets there at once, and code run a few times at start does not. (CPU's
 // promoteAfter is this but in tests.)
-const promoteAfter = 16
+const promoteAfter = 64
 
 // CodeCache holds the decoded blocks of one address space.
 type CodeCache struct {
@@ -103,15 +104,13 @@ func (c *CPU) block(rip uint64) *Block {
 	b := cc.blocks[rip]
 	cc.mu.Unlock()
 	if b == nil {
-		insts, end, more := c.decodeBlock(rip, false)
+		insts, end := c.decodeBlock(rip, false)
 		c.Stats.BlockMisses++
 		cc.mu.Lock()
 		// Unless another thread won the race.
 		if b = cc.blocks[rip]; b == nil {
 			b = cc.add(rip, end, insts, c.codePages)
-			if more {
-				b.warm.Store(c.promoteAfter)
-			}
+			b.warm.Store(c.promoteAfter)
 		}
 		cc.mu.Unlock()
 	}
@@ -122,7 +121,7 @@ func (c *CPU) block(rip uint64) *Block {
 // promote replaces the cold block b, whose warm count has run out, with a
 // superblock decoded at its start, and returns the block to run.
 func (c *CPU) promote(b *Block) *Block {
-	insts, end, _ := c.decodeBlock(b.start, true)
+	insts, end := c.decodeBlock(b.start, true)
 	c.Stats.BlockMisses++
 	cc := c.code
 	cc.mu.Lock()
@@ -175,10 +174,9 @@ func (cc *CodeCache) newBlock(start, end uint64, insts []Inst) *Block {
 	return b
 }
 
-// decodeBlock decodes the block at rip into c.scratch and returns its
-// instructions, the address it falls through to at its end, and, for a cold
-// block (hot false), whether a superblock would go on past its last
-// instruction. It leaves in c.codePages the pages its code is on. Code that
+// decodeBlock decodes the block at rip into c.scratch, cold or hot (see
+// Block), and returns its instructions and the address it falls through to
+// at its end. It leaves in c.codePages the pages its code is on. Code that
 // cannot be fetched or decoded becomes an instruction that raises the fault
 // when executed, so that the fault happens in order, with the right RIP.
 //
@@ -187,7 +185,7 @@ func (cc *CodeCache) newBlock(start, end uint64, insts []Inst) *Block {
 // RET to the address such a CALL pushed (which checks the address it pops
 // and leaves the block if it differs), onto other pages too. That makes
 // one block of a short function and its caller's loop.
-func (c *CPU) decodeBlock(rip uint64, hot bool) (insts []Inst, end uint64, more bool) {
+func (c *CPU) decodeBlock(rip uint64, hot bool) (insts []Inst, end uint64) {
 	if c.scratch == nil {
 		c.scratch = new([maxBlockInsts]Inst)
 	}
@@ -208,7 +206,7 @@ func (c *CPU) decodeBlock(rip uint64, hot bool) (insts []Inst, end uint64, more 
 		if n == 0 {
 			if len(insts) == 0 {
 				insts = append(insts, Inst{fn: opFetchFault, addr: pc, next: pc, imm: pc, seq: 1})
-				return insts, pc, false
+				return insts, pc
 			}
 			break
 		}
@@ -236,12 +234,10 @@ func (c *CPU) decodeBlock(rip uint64, hot bool) (insts []Inst, end uint64, more 
 			// Undefined (opUD), or a fetch fault.
 			break
 		}
-		jcc := isJcc[in.op]
 		if !hot {
-			more = (jcc || direct(in)) && len(insts) < maxBlockInsts
-			break
+			return insts, pc
 		}
-		if jcc {
+		if isJcc[in.op] {
 			continue
 		}
 		// Where a branch followed goes on.
@@ -252,17 +248,17 @@ func (c *CPU) decodeBlock(rip uint64, hot bool) (insts []Inst, end uint64, more 
 		case in.op == x86asm.RET && in.nargs == 0 && depth > 0:
 			to = rets[depth-1]
 		default:
-			return c.endBlock(insts, pc, more)
+			return peephole(insts), pc
 		}
 		if to == rip || len(c.codePages) >= maxBlockPages && !c.onPage(to) {
 			// A loop back to the start runs as the block again; and a
 			// block stays on a few pages.
-			return c.endBlock(insts, pc, more)
+			return peephole(insts), pc
 		}
 		c.watchPage(to)
 		toLimit := c.execLimit(to)
 		if toLimit == to {
-			return c.endBlock(insts, pc, more)
+			return peephole(insts), pc
 		}
 		switch in.op {
 		case x86asm.JMP:
@@ -278,7 +274,10 @@ func (c *CPU) decodeBlock(rip uint64, hot bool) (insts []Inst, end uint64, more 
 		}
 		pc, page, limit = to, to/mem.PageSize, toLimit
 	}
-	return c.endBlock(insts, pc, more)
+	if hot {
+		insts = peephole(insts)
+	}
+	return insts, pc
 }
 
 // A superblock follows at most maxCallDepth CALLs without their RET, and
@@ -292,10 +291,6 @@ const (
 // direct reports whether in is a direct JMP or CALL.
 func direct(in *Inst) bool {
 	return (in.op == x86asm.JMP || in.op == x86asm.CALL) && in.args[0].kind == argImm
-}
-
-func (c *CPU) endBlock(insts []Inst, end uint64, more bool) ([]Inst, uint64, bool) {
-	return peephole(insts), end, more
 }
 
 // watchPage watches the code page holding addr and notes it in c.codePages.

@@ -3,6 +3,7 @@ package syscall
 import (
 	"runtime"
 	"slices"
+	"sync/atomic"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -35,21 +36,48 @@ func sysVfork(t *Task, a *Args) int64 {
 	return t.cloneVM(&CloneArgs{Flags: unix.CLONE_VM | unix.CLONE_VFORK, ExitSignal: uint64(unix.SIGCHLD)})
 }
 
-// vmStart is what the new child's goroutine and its creator exchange.
+// vmStart is what the new child's goroutine and its creator exchange: the
+// child's interpreter, then whether its stub was made. Both goroutines are
+// locked to their threads, and each waits for the other in a futex, not
+// on a channel: a locked goroutine made runnable by the scheduler takes
+// two thread wake-ups (an idle thread that finds it, then its own), which
+// was over 100 µs of every fork on a VM.
 type vmStart struct {
-	in  *clone.Interpreter
-	err error
+	in     *clone.Interpreter
+	err    error
+	handed uint32 // 1 once in and err are set
+	ahead  uint32 // goAhead or noGo
+}
+
+const (
+	goAhead = 1
+	noGo    = 2
+)
+
+// await returns *w once it is not 0, blocking the thread in between.
+func await(w *uint32) uint32 {
+	for {
+		if v := atomic.LoadUint32(w); v != 0 {
+			return v
+		}
+		unix.Syscall6(unix.SYS_FUTEX, uintptr(unsafe.Pointer(w)), futexWait|futexPrivate, 0, 0, 0, 0)
+	}
+}
+
+// post sets *w to v and wakes the thread waiting for it.
+func post(w *uint32, v uint32) {
+	atomic.StoreUint32(w, v)
+	unix.RawSyscall6(unix.SYS_FUTEX, uintptr(unsafe.Pointer(w)), futexWake|futexPrivate, 1, 0, 0, 0)
 }
 
 // startInterpreter starts the goroutine of n, a task with a stub to be,
-// and returns its interpreter once its thread is registered; goAhead tells
-// it whether its stub was made.
-func (n *Task) startInterpreter() (*clone.Interpreter, chan<- bool, error) {
-	hand := make(chan vmStart)
-	goAhead := make(chan bool)
-	go n.runVM(hand, goAhead)
-	st := <-hand
-	return st.in, goAhead, st.err
+// and returns its interpreter once its thread is registered. The caller
+// then posts to st.ahead whether the stub was made.
+func (n *Task) startInterpreter() (st *vmStart) {
+	st = &vmStart{}
+	go n.runVM(st)
+	await(&st.handed)
+	return st
 }
 
 // tidWords does for n, a new task with a stub, what the kernel does with
@@ -112,7 +140,8 @@ func (t *Task) startChild(a *CloneArgs, child *Process, c *cpu.CPU) int64 {
 	}
 	n := &Task{P: child, CPU: c, done: make(chan struct{})}
 	child.space.users.Add(1)
-	in, goAhead, err := n.startInterpreter()
+	st := n.startInterpreter()
+	in, err := st.in, st.err
 	if err != nil {
 		child.space.leave()
 		return errno(err)
@@ -141,7 +170,7 @@ func (t *Task) startChild(a *CloneArgs, child *Process, c *cpu.CPU) int64 {
 	spaceFree.RLock()
 	if err := in.StartVM(&spec, start); err != nil {
 		spaceFree.RUnlock()
-		goAhead <- false
+		post(&st.ahead, noGo)
 		child.space.leave()
 		t.P.Log.Printf(dbg.Clone, "clone: child in this guestrun: %v", err)
 		return errno(err)
@@ -189,7 +218,7 @@ func (t *Task) startChild(a *CloneArgs, child *Process, c *cpu.CPU) int64 {
 	if child.space != t.P.space && !child.pinned {
 		n.handOffLater()
 	}
-	goAhead <- true
+	post(&st.ahead, goAhead)
 	if fl&cloneVfork != 0 {
 		<-s.Gone()
 	}
@@ -201,7 +230,8 @@ func (t *Task) startChild(a *CloneArgs, child *Process, c *cpu.CPU) int64 {
 // group, sharing its host handlers, fds, cwd and SysV undo list.
 func (t *Task) cloneStubThread(a *CloneArgs, n *Task) int64 {
 	fl := a.Flags
-	in, goAhead, err := n.startInterpreter()
+	st := n.startInterpreter()
+	in, err := st.in, st.err
 	if err != nil {
 		return errno(err)
 	}
@@ -210,7 +240,7 @@ func (t *Task) cloneStubThread(a *CloneArgs, n *Task) int64 {
 		Mask:  ^uint64(0), // until the thread is known to the signal router
 	}
 	if err := in.StartVM(&spec, t.stub.Call); err != nil {
-		goAhead <- false
+		post(&st.ahead, noGo)
 		return errno(err)
 	}
 	s := in.Stub()
@@ -233,7 +263,7 @@ func (t *Task) cloneStubThread(a *CloneArgs, n *Task) int64 {
 	}
 	t.tidWords(a, n)
 	t.P.Log.Printf(dbg.Clone, "clone: thread %d of CLONE_VM child %d", n.Tid, p.Pid)
-	goAhead <- true
+	post(&st.ahead, goAhead)
 	if fl&cloneVfork != 0 {
 		<-s.Gone()
 	}
@@ -243,15 +273,16 @@ func (t *Task) cloneStubThread(a *CloneArgs, n *Task) int64 {
 // runVM is the goroutine of a child run here: it takes an OS thread,
 // registers it as the interpreter of the stub to be, and runs the
 // child once its creator has made the stub.
-func (n *Task) runVM(hand chan<- vmStart, goAhead <-chan bool) {
+func (n *Task) runVM(st *vmStart) {
 	runtime.LockOSThread()
 	// The thread goes back to Go's pool at the end, once the stub has
 	// been released or abandoned (its robust list cleared): starting a
 	// thread for every child costs more than the rest of a fork.
 	defer runtime.UnlockOSThread()
 	in, err := clone.NewInterpreter()
-	hand <- vmStart{in, err}
-	if err != nil || !<-goAhead {
+	st.in, st.err = in, err
+	post(&st.handed, 1)
+	if err != nil || await(&st.ahead) != goAhead {
 		if in != nil {
 			in.Abandon()
 		}
