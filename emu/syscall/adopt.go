@@ -4,7 +4,9 @@ import (
 	"os"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 
@@ -27,7 +29,6 @@ var vmChildren struct {
 }
 
 func addVMChild(p *Process) {
-	p.gone = make(chan struct{})
 	vmChildren.mu.Lock()
 	defer vmChildren.mu.Unlock()
 	if vmChildren.procs == nil {
@@ -45,18 +46,25 @@ func awaitVMChild(pid int, code int32) {
 	if code != cldExited && code != cldKilled && code != cldDumped {
 		return
 	}
-	var gone chan struct{}
+	var child *Process
 	vmChildren.mu.Lock()
 	for p := range vmChildren.procs {
 		if p.Pid == pid {
-			gone = p.gone
+			child = p
 		}
 	}
 	vmChildren.mu.Unlock()
-	if gone != nil {
-		select {
-		case <-gone:
-		case <-time.After(time.Second):
+	if child != nil {
+		// In a futex, as vmStart's waits, with a bound.
+		deadline := time.Now().Add(time.Second)
+		for atomic.LoadUint32(&child.endWord) == 0 {
+			left := time.Until(deadline)
+			if left <= 0 {
+				return
+			}
+			ts := unix.NsecToTimespec(left.Nanoseconds())
+			unix.Syscall6(unix.SYS_FUTEX, uintptr(unsafe.Pointer(&child.endWord)), futexWait|futexPrivate, 0,
+				uintptr(unsafe.Pointer(&ts)), 0, 0)
 		}
 	}
 }
@@ -72,7 +80,7 @@ func removeVMChild(p *Process) {
 	defer vmChildren.mu.Unlock()
 	if _, ok := vmChildren.procs[p]; ok {
 		delete(vmChildren.procs, p)
-		close(p.gone)
+		post(&p.endWord, 1)
 	}
 }
 

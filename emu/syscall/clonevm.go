@@ -64,10 +64,10 @@ func await(w *uint32) uint32 {
 	}
 }
 
-// post sets *w to v and wakes the thread waiting for it.
+// post sets *w to v and wakes the threads waiting for it.
 func post(w *uint32, v uint32) {
 	atomic.StoreUint32(w, v)
-	unix.RawSyscall6(unix.SYS_FUTEX, uintptr(unsafe.Pointer(w)), futexWake|futexPrivate, 1, 0, 0, 0)
+	unix.RawSyscall6(unix.SYS_FUTEX, uintptr(unsafe.Pointer(w)), futexWake|futexPrivate, 1<<30, 0, 0, 0)
 }
 
 // startInterpreter starts the goroutine of n, a task with a stub to be,
@@ -364,7 +364,7 @@ func (t *Task) leave() {
 
 // endStub waits until the stub is gone and lets its memory go.
 func (t *Task) endStub() {
-	<-t.stub.Gone()
+	t.stub.AwaitGone()
 	signal.RemoveStub(t.Tid)
 	t.stub.Release()
 	if t.handoffTimer != nil {
@@ -391,7 +391,7 @@ func (t *Task) finishStub() int {
 	t.stub.Syscall(nr, [6]uintptr{uintptr(t.status)})
 	// A thread that joins this one must find it gone: its tid word is
 	// cleared once the stub thread has exited.
-	<-t.stub.Gone()
+	t.stub.AwaitGone()
 	t.clearChildTID()
 	t.endStub()
 	return t.status

@@ -56,8 +56,8 @@ type Process struct {
 	// forked marks a forked child run here (forkhere.go); pinned one
 	// that is not handed over on its own (startChild says why).
 	forked, pinned bool
-	// gone is closed when a child run here has ended (awaitVMChild).
-	gone chan struct{}
+	// endWord is set (post) when a child run here has ended (awaitVMChild).
+	endWord uint32
 
 	mu      sync.Mutex
 	threads map[int]*Task // live threads by tid
