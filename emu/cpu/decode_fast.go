@@ -7,7 +7,10 @@ import (
 )
 
 // A fast path in front of x86asm for the common integer forms without
-// legacy prefixes (an optional REX only): x86asm's table-driven decoder
+// legacy prefixes but an FS or GS override (the stack protector's reads of
+// FS:0x28), the SSE moves and integer operations of libc's string
+// functions (with their mandatory 66, F3 or F2), and an optional REX:
+// x86asm's table-driven decoder
 // costs 300-700 ns an instruction, and decoding was the largest part of a
 // short guest's run. fastDecode fills in exactly what translate would from
 // x86asm's result (TestFastDecodeMatches checks it against x86asm); any
@@ -37,6 +40,12 @@ const (
 	fIz          // imm32, sign-extended
 	fAcc8        // AL
 	fAccv        // EAX or RAX
+	fV           // XMM register from ModRM.reg
+	fW           // XMM register or m128
+	fW64         // XMM register or m64
+	fU           // XMM register from ModRM.rm (a memory form fails)
+	fG32         // reg32 from ModRM.reg
+	fEy          // r/m32, or r/m64 with REX.W
 )
 
 // rmRegForms are the operands of the r/m,reg opcodes (ALU 00-3B, MOV
@@ -55,9 +64,23 @@ var shiftOps = [8]x86asm.Op{x86asm.ROL, x86asm.ROR, x86asm.RCL, x86asm.RCR, x86a
 // whether it did. If not, in may be left partly filled.
 func fastDecode(in *Inst, code []byte) bool {
 	d := fastDecoder{in: in, code: code, ok: true}
-	if len(code) > 0 && code[0]&0xf0 == 0x40 {
-		d.rex = code[0]
-		d.pos = 1
+	seg := uint8(segNone)
+	var sse byte // the mandatory prefix of an SSE form: 0, 0x66, 0xf3, 0xf2
+	for d.pos < len(code) && d.pos < 2 {
+		switch p := code[d.pos]; {
+		case (p == 0x64 || p == 0x65) && seg == segNone:
+			seg = segFS + p - 0x64
+		case (p == 0x66 || p == 0xf3 || p == 0xf2) && sse == 0:
+			sse = p
+		default:
+			goto rex
+		}
+		d.pos++
+	}
+rex:
+	if d.pos < len(code) && code[d.pos]&0xf0 == 0x40 {
+		d.rex = code[d.pos]
+		d.pos++
 	}
 	op := d.byte()
 	if !d.ok {
@@ -67,6 +90,12 @@ func fastDecode(in *Inst, code []byte) bool {
 	in.osize = 4
 	if d.rex&8 != 0 {
 		in.osize = 8
+	}
+	if sse != 0 || op == 0x0f && d.pos < len(code) && isSSE0F(code[d.pos]) {
+		if op != 0x0f || !d.fastSSE(sse) {
+			return false
+		}
+		goto done
 	}
 	switch {
 	case op < 0x40 && op&7 < 6:
@@ -161,9 +190,11 @@ func fastDecode(in *Inst, code []byte) bool {
 	default:
 		return false
 	}
-	if !d.ok || in.op == 0 {
+done:
+	if !d.ok || in.op == 0 || seg != segNone && in.flags&instHasMem == 0 {
 		return false
 	}
+	in.seg = seg
 	in.len = uint8(d.pos)
 	in.next = in.addr + uint64(d.pos)
 	if in.flags&instHasMem != 0 && in.base == ripReg {
@@ -302,6 +333,100 @@ func (d *fastDecoder) fast0F() bool {
 	return true
 }
 
+// isSSE0F reports whether 0F op is one of fastSSE's opcodes without a
+// mandatory prefix.
+func isSSE0F(op byte) bool {
+	return op == 0x10 || op == 0x11 || op == 0x28 || op == 0x29
+}
+
+// fastSSE decodes 0F xx opcodes of SSE moves and integer operations with
+// mandatory prefix p (0 for none).
+func (d *fastDecoder) fastSSE(p byte) bool {
+	in := d.in
+	op := d.byte()
+	if !d.ok {
+		return false
+	}
+	switch p {
+	case 0x66:
+		if d.rex&8 == 0 {
+			in.osize = 2
+		}
+	case 0xf3:
+		in.rep = prefixRep
+	case 0xf2:
+		in.rep = prefixRepne
+	}
+	switch uint16(p)<<8 | uint16(op) {
+	case 0x0010, 0x0011:
+		in.op = x86asm.MOVUPS
+	case 0x0028, 0x0029:
+		in.op = x86asm.MOVAPS
+	case 0x666f, 0x667f:
+		in.op = x86asm.MOVDQA
+	case 0xf36f, 0xf37f:
+		in.op = x86asm.MOVDQU
+	case 0x66ef:
+		in.op = x86asm.PXOR
+	case 0x66eb:
+		in.op = x86asm.POR
+	case 0x66db:
+		in.op = x86asm.PAND
+	case 0x66df:
+		in.op = x86asm.PANDN
+	case 0x6674:
+		in.op = x86asm.PCMPEQB
+	case 0x6675:
+		in.op = x86asm.PCMPEQW
+	case 0x6676:
+		in.op = x86asm.PCMPEQD
+	case 0x66da:
+		in.op = x86asm.PMINUB
+	case 0x66f8:
+		in.op = x86asm.PSUBB
+	case 0x6660:
+		in.op = x86asm.PUNPCKLBW
+	case 0x6661:
+		in.op = x86asm.PUNPCKLWD
+	case 0x6662:
+		in.op = x86asm.PUNPCKLDQ
+	case 0x666c:
+		in.op = x86asm.PUNPCKLQDQ
+	case 0x66d7:
+		in.op = x86asm.PMOVMSKB
+		d.modrm(fG32, fU)
+		return true
+	case 0x66d6:
+		in.op = x86asm.MOVQ
+		d.modrm(fW64, fV)
+		return true
+	case 0xf37e:
+		in.op = x86asm.MOVQ
+		d.modrm(fV, fW64)
+		return true
+	case 0x666e, 0x667e:
+		in.op = x86asm.MOVD
+		if d.rex&8 != 0 {
+			in.op = x86asm.MOVQ
+		}
+		if op == 0x6e {
+			d.modrm(fV, fEy)
+		} else {
+			d.modrm(fEy, fV)
+		}
+		return true
+	default:
+		return false
+	}
+	// The stores are 11, 29 and 7F; the rest read W into V.
+	if op == 0x11 || op == 0x29 || op == 0x7f {
+		d.modrm(fW, fV)
+	} else {
+		d.modrm(fV, fW)
+	}
+	return true
+}
+
 // byte returns the next code byte.
 func (d *fastDecoder) byte() byte {
 	if !d.need(1) {
@@ -400,6 +525,30 @@ func (d *fastDecoder) operand(a *arg, f int, reg, rm uint8) {
 		d.reg(a, 0, 1)
 	case fAccv:
 		d.reg(a, 0, in.osize)
+	case fV:
+		*a = arg{kind: argXMM, reg: reg, size: 16}
+	case fW, fW64, fU:
+		if rm != 0xff {
+			*a = arg{kind: argXMM, reg: rm, size: 16}
+		} else if f == fU {
+			d.ok = false
+		} else {
+			in.msize = [...]uint8{fW: 16, fW64: 8}[f]
+			*a = arg{kind: argMem, size: in.msize}
+		}
+	case fG32:
+		d.reg(a, reg, 4)
+	case fEy:
+		size := uint8(4)
+		if d.rex&8 != 0 {
+			size = 8
+		}
+		if rm == 0xff {
+			in.msize = size
+			*a = arg{kind: argMem, size: size}
+		} else {
+			d.reg(a, rm, size)
+		}
 	default:
 		d.imm(a, f)
 	}

@@ -43,10 +43,13 @@ func TestFastDecodeMatches(t *testing.T) {
 	r := rand.New(rand.NewSource(1))
 	rexes := []int{-1, 0x40, 0x43, 0x4c, 0x4d}
 	fails := 0
+	// Legacy prefixes, one set for each opcode and ModRM byte in turn: the
+	// FS and GS overrides and SSE's mandatory prefixes, alone and together.
+	prefixes := [][]byte{nil, {0x66}, {0xf3}, {0xf2}, {0x64}, {0x65}, {0x66, 0x64}, {0x65, 0xf3}}
 	for _, rex := range rexes {
 		for op := 0; op < 512; op++ {
 			for modrm := 0; modrm < 256; modrm++ {
-				var code []byte
+				code := append([]byte(nil), prefixes[(op+modrm)%len(prefixes)]...)
 				if rex >= 0 {
 					code = append(code, byte(rex))
 				}
