@@ -132,6 +132,10 @@ rex:
 		case 0x83:
 			d.modrm(fEv, fI8)
 		}
+	case op == 0x86 || op == 0x87:
+		in.op = x86asm.XCHG
+		f := rmRegForms[op&1]
+		d.modrm(f[0], f[1])
 	case op == 0x84 || op == 0x85:
 		in.op = x86asm.TEST
 		if op == 0x84 {
@@ -326,6 +330,14 @@ func (d *fastDecoder) fast0F() bool {
 		d.modrm(fEv, -1)
 	case op == 0xaf:
 		in.op = x86asm.IMUL
+		d.modrm(fGv, fEv)
+	case op == 0xa2:
+		in.op = x86asm.CPUID
+	case op == 0xbc || op == 0xbd:
+		in.op = x86asm.BSF
+		if op == 0xbd {
+			in.op = x86asm.BSR
+		}
 		d.modrm(fGv, fEv)
 	default:
 		return false
