@@ -42,6 +42,16 @@ func fuse(insts []Inst) []Inst {
 		if n == 0 {
 			n = fuseAddsdStore(&in, rest)
 		}
+		if n == 0 {
+			n = fuseCanaryCheck(&in, rest)
+		}
+		if n == 0 {
+			n = fuseCompareSet(&in, rest)
+		}
+		if n == 0 {
+			n = fuseMovPair(&in, rest)
+		}
+
 		if n == 0 && len(rest) > 0 && fusePair(&in, &rest[0]) {
 			n = 1
 		}
@@ -812,3 +822,100 @@ var (
 		{xorRInf[uint8], xorRInf[uint16], xorRInf[uint32], xorRInf[uint64]},
 	}
 )
+
+// Functions built with a stack protector (the default of Debian's gcc, and
+// musl's and glibc's own code) check the canary at FS:0x28 on return:
+// MOV r64, [base+disp]; SUB r64, FS:[disp2]; JNE to the failure. The fused
+// instruction keeps the MOV's operands and the SUB's displacement in imm;
+// c.off moves a fault of the second load to the SUB. Both parts only read,
+// so a fault's description from the MOV's operand (storesTo, stackRef)
+// holds for the SUB's too.
+func fuseCanaryCheck(in *Inst, rest []Inst) int {
+	if in.op != x86asm.MOV || formOf(in) != formRM || in.args[0].size != 8 || in.seg != segNone ||
+		in.flags&(instLock|instAddr32) != 0 || len(rest) < 2 {
+		return 0
+	}
+	p, j := &rest[0], &rest[1]
+	if p.op != x86asm.SUB || formOf(p) != formRM || p.args[0].reg != in.args[0].reg || p.args[0].size != 8 ||
+		p.seg != segFS || p.base != noReg || p.index != noReg || p.flags&(instLock|instAddr32) != 0 ||
+		!jccOK(j) || j.cc != 5 {
+		return 0
+	}
+	in.imm = p.disp
+	fuseTail(in, j, canaryCheck)
+	return 2
+}
+
+func canaryCheck(c *CPU, in *Inst) {
+	v := ldT[uint64](c, c.ea(in))
+	c.R[in.args[0].reg&15] = v
+	c.off = in.len
+	w := ldT[uint64](c, c.FSBase+in.imm)
+	c.off = 0
+	c.R[in.args[0].reg&15] = aluSub(c, v, w)
+	c.branchIf(in, v != w)
+}
+
+// A comparison makes a boolean: CMP r, r (32 or 64 bits); SETE or SETNE r8.
+// The fused instruction keeps the CMP's operands and the SETcc's register
+// in args[2]; the flags are set as the CMP sets them.
+func fuseCompareSet(in *Inst, rest []Inst) int {
+	if in.op != x86asm.CMP || formOf(in) != formRR || in.flags&instLock != 0 || len(rest) < 1 {
+		return 0
+	}
+	p := &rest[0]
+	if (p.op != x86asm.SETE && p.op != x86asm.SETNE) || p.nargs != 1 || p.args[0].kind != argReg ||
+		p.flags&instLock != 0 {
+		return 0
+	}
+	var h handler
+	switch in.args[0].size {
+	case 4:
+		h = [2]handler{cmpSete[uint32], cmpSetne[uint32]}[ccOf[p.op]-4]
+	case 8:
+		h = [2]handler{cmpSete[uint64], cmpSetne[uint64]}[ccOf[p.op]-4]
+	default:
+		return 0
+	}
+	in.args[2] = p.args[0]
+	in.fn = h
+	in.next, in.seq = p.next, p.seq
+	in.flags |= instPeephole
+	return 1
+}
+
+func cmpSete[T word](c *CPU, in *Inst) {
+	a, b := T(c.R[in.args[0].reg&15]), T(c.R[in.args[1].reg&15])
+	aluSub(c, a, b)
+	setRegT(c, in.args[2].reg&15, boolU8(a == b))
+}
+
+func cmpSetne[T word](c *CPU, in *Inst) {
+	a, b := T(c.R[in.args[0].reg&15]), T(c.R[in.args[1].reg&15])
+	aluSub(c, a, b)
+	setRegT(c, in.args[2].reg&15, boolU8(a != b))
+}
+
+// Argument set-up copies registers two at a time: MOV r64, r64; MOV r64,
+// r64. The fused instruction does both, the second pair in args[2] and
+// args[3].
+func fuseMovPair(in *Inst, rest []Inst) int {
+	if !movRR64(in) || len(rest) < 1 || !movRR64(&rest[0]) {
+		return 0
+	}
+	p := &rest[0]
+	in.args[2], in.args[3] = p.args[0], p.args[1]
+	in.fn = movPair
+	in.next, in.seq = p.next, p.seq
+	in.flags |= instPeephole
+	return 1
+}
+
+func movRR64(in *Inst) bool {
+	return in.op == x86asm.MOV && formOf(in) == formRR && in.args[0].size == 8 && in.flags&instLock == 0
+}
+
+func movPair(c *CPU, in *Inst) {
+	c.R[in.args[0].reg&15] = c.R[in.args[1].reg&15]
+	c.R[in.args[2].reg&15] = c.R[in.args[3].reg&15]
+}

@@ -1,6 +1,7 @@
 package cpu
 
 import (
+	"bytes"
 	"encoding/binary"
 	"encoding/hex"
 	"math"
@@ -356,5 +357,76 @@ func TestFusedAddsdStore(t *testing.T) {
 	e.c.RIP = tCode
 	if k := e.c.Run(); k != StopFault || e.c.RIP != tCode+5 || e.c.X[1][0] != math.Float64bits(2) {
 		t.Errorf("store: stopped with %v at %#x, xmm1 %#x", k, e.c.RIP, e.c.X[1])
+	}
+}
+
+// TestFusedFrames checks the stack protector's check, a comparison made a
+// boolean and a pair of register copies, fused, against stepping, and where
+// a fault of the check's second load stops.
+func TestFusedFrames(t *testing.T) {
+	e := newEnv(t)
+	r := rand.New(rand.NewPCG(15, 16))
+	codes := []string{
+		// mov rdx, [rdi]; sub rdx, fs:[0x28]; jne +2
+		"488b17 64482b142528000000 7502",
+		// cmp rax, rcx; sete dl
+		"4839c8 0f94c2",
+		// cmp eax, ecx; setne al
+		"39c8 0f95c0",
+		// cmp rcx, rax; setne sil
+		"4839c1 400f95c6",
+		// mov rax, rdi; mov rsi, rax
+		"4889f8 4889c6",
+		// mov rcx, rdx; mov rdx, rcx
+		"4889d1 4889ca",
+	}
+	for _, code := range codes {
+		// code; syscall; syscall: a taken JNE skips the first syscall.
+		e.load(strings.ReplaceAll(code, " ", "") + "0f050f05")
+		if b := e.hotBlock(); b.insts[0].flags&instPeephole == 0 {
+			t.Fatalf("%s: not fused", code)
+		}
+		for range 200 {
+			regs := [5]uint64{r.Uint64(), r.Uint64(), r.Uint64(), tData, r.Uint64()}
+			if r.IntN(2) == 0 {
+				regs[1] = regs[0] ^ uint64(r.IntN(2))<<(r.IntN(2)*40)
+			}
+			canary := make([]byte, 8)
+			for i := range canary {
+				canary[i] = byte(r.IntN(2))
+			}
+			e.write(tData, canary)
+			e.write(tData+0x100+0x28, []byte{1, 0, 0, 0, 0, 0, 0, 0})
+			set := func() {
+				e.c.R[RAX], e.c.R[RCX], e.c.R[RDX], e.c.R[RDI], e.c.R[RSI] = regs[0], regs[1], regs[2], regs[3], regs[4]
+				e.c.FSBase = tData + 0x100
+				e.c.SetFlags(0)
+				e.c.RIP = tCode
+			}
+			set()
+			e.c.promoteAfter = 1
+			if k := e.c.Run(); k != StopSyscall {
+				t.Fatalf("%s: Run stopped with %v", code, k)
+			}
+			run, runF, runRIP, runMem := e.c.R, e.c.Flags(), e.c.RIP, e.read(tData, 32)
+			e.write(tData, canary)
+			set()
+			for e.c.Step() == 0 {
+			}
+			if run != e.c.R || runF != e.c.Flags() || runRIP != e.c.RIP || !bytes.Equal(runMem, e.read(tData, 32)) {
+				t.Fatalf("%s: run gives %#x flags %#x at %#x, steps %#x flags %#x at %#x",
+					code, run, runF, runRIP, e.c.R, e.c.Flags(), e.c.RIP)
+			}
+		}
+	}
+	// The canary's load through FS faults at the SUB, after the MOV.
+	e.load("488b17 64482b142528000000 7502 0f05")
+	e.hotBlock()
+	e.c.R[RDX], e.c.R[RDI] = 0, tData
+	e.write(tData, []byte{7, 0, 0, 0, 0, 0, 0, 0})
+	e.c.FSBase = 0x1000
+	e.c.RIP = tCode
+	if k := e.c.Run(); k != StopFault || e.c.RIP != tCode+3 || e.c.R[RDX] != 7 {
+		t.Errorf("fault: stopped with %v at %#x, rdx %#x", k, e.c.RIP, e.c.R[RDX])
 	}
 }
