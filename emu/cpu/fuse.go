@@ -43,6 +43,9 @@ func fuse(insts []Inst) []Inst {
 			n = fuseAddsdStore(&in, rest)
 		}
 		if n == 0 {
+			n = fuseCanaryStore(&in, rest)
+		}
+		if n == 0 {
 			n = fuseCanaryCheck(&in, rest)
 		}
 		if n == 0 {
@@ -824,7 +827,43 @@ var (
 )
 
 // Functions built with a stack protector (the default of Debian's gcc, and
-// musl's and glibc's own code) check the canary at FS:0x28 on return:
+// musl's and glibc's own code) copy the canary at FS:0x28 into their frame
+// on entry: MOV r64, FS:[disp]; MOV [mem], r64. The fused instruction
+// takes the store's memory operand and the load's displacement in imm, so
+// that its operand describes a fault of the store (storesTo, stackRef), to
+// which c.off moves it; a fault of the load is at the fused instruction's
+// own address, and its FS address is not near the store's operand, which
+// describes it as a read.
+func fuseCanaryStore(in *Inst, rest []Inst) int {
+	if in.op != x86asm.MOV || formOf(in) != formRM || in.args[0].size != 8 || in.seg != segFS ||
+		in.base != noReg || in.index != noReg || in.flags&(instLock|instAddr32) != 0 || len(rest) < 1 {
+		return 0
+	}
+	p := &rest[0]
+	if p.op != x86asm.MOV || formOf(p) != formMR || p.args[1].reg != in.args[0].reg || p.args[1].size != 8 ||
+		p.seg != segNone || p.flags&instLock != 0 {
+		return 0
+	}
+	fs := in.disp
+	r := in.args[0]
+	in.args[0], in.args[1] = p.args[0], r
+	in.base, in.index, in.scale, in.disp, in.seg, in.msize = p.base, p.index, p.scale, p.disp, p.seg, p.msize
+	in.flags = in.flags&^instAddr32 | p.flags&instAddr32 | instPeephole
+	in.imm = fs
+	in.fn = canaryStore
+	in.next, in.seq = p.next, p.seq
+	return 1
+}
+
+func canaryStore(c *CPU, in *Inst) {
+	v := ldT[uint64](c, c.FSBase+in.imm)
+	c.R[in.args[1].reg&15] = v
+	c.off = in.len
+	stT(c, c.ea(in), v)
+	c.off = 0
+}
+
+// On return they check it:
 // MOV r64, [base+disp]; SUB r64, FS:[disp2]; JNE to the failure. The fused
 // instruction keeps the MOV's operands and the SUB's displacement in imm;
 // c.off moves a fault of the second load to the SUB. Both parts only read,

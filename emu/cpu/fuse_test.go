@@ -369,6 +369,8 @@ func TestFusedFrames(t *testing.T) {
 	codes := []string{
 		// mov rdx, [rdi]; sub rdx, fs:[0x28]; jne +2
 		"488b17 64482b142528000000 7502",
+		// mov rax, fs:[0x28]; mov [rdi+16], rax
+		"64488b042528000000 48894710",
 		// cmp rax, rcx; sete dl
 		"4839c8 0f94c2",
 		// cmp eax, ecx; setne al
@@ -418,6 +420,17 @@ func TestFusedFrames(t *testing.T) {
 					code, run, runF, runRIP, e.c.R, e.c.Flags(), e.c.RIP)
 			}
 		}
+	}
+	// The canary's copy faults at its store, after the load: mov rax,
+	// fs:[0x28]; mov [rdi], rax, into the read-only page; the fault is a
+	// write.
+	e.load("64488b042528000000 488907 0f05")
+	e.hotBlock()
+	e.c.R[RAX], e.c.R[RDI] = 0, tRO
+	e.c.FSBase = tData + 0x100
+	e.c.RIP = tCode
+	if k := e.c.Run(); k != StopFault || e.c.RIP != tCode+9 || e.c.R[RAX] != 1 || e.c.Fault.Err&pfWrite == 0 {
+		t.Errorf("store fault: stopped with %v at %#x, rax %#x, fault %+v", k, e.c.RIP, e.c.R[RAX], e.c.Fault)
 	}
 	// The canary's load through FS faults at the SUB, after the MOV.
 	e.load("488b17 64482b142528000000 7502 0f05")
