@@ -257,7 +257,7 @@ func (in *Interpreter) StartVM(spec *VMSpec, start Starter) error {
 	r := start(stubCloneAddr(), uintptr(unsafe.Pointer(mb)))
 	runtime.KeepAlive(setTid)
 	if r < 0 {
-		in.free()
+		in.abort()
 		return unix.Errno(-r)
 	}
 	// The stub reports ready by going idle.
@@ -278,6 +278,28 @@ func (in *Interpreter) StartVM(spec *VMSpec, start Starter) error {
 
 // free unmaps a stub's memory that was never used by a stub.
 func (in *Interpreter) free() { unix.Munmap(in.s.region) }
+
+// abort frees the memory of a stub whose start failed, which clone3 may
+// have made all the same: a creator that is itself a stub, killed during
+// its clone, returns no pid. Such a stub (its CLONE_PARENT_SETTID word is
+// set) is told that its interpreter died, as the kernel would tell it,
+// and kills itself; the memory, its stack, must outlive it.
+func (in *Interpreter) abort() {
+	mb := in.s.mb
+	if atomic.LoadUint32(&mb.stubWord) != 0 {
+		atomic.OrUint32(&mb.ctl, futexOwnerDied)
+		futex(&mb.ctl, futexWake, 1)
+		ts := unix.Timespec{Nsec: int64(cleartidGrace)}
+		for w := atomic.LoadUint32(&mb.stubWord); w != 0; w = atomic.LoadUint32(&mb.stubWord) {
+			// CLEARTID clears the word when the stub is gone.
+			if _, _, e := unix.Syscall6(unix.SYS_FUTEX, uintptr(unsafe.Pointer(&mb.stubWord)), futexWait, uintptr(w),
+				uintptr(unsafe.Pointer(&ts)), 0, 0); e == unix.ETIMEDOUT {
+				break
+			}
+		}
+	}
+	in.free()
+}
 
 // Abandon is called by the interpreter, on its thread, when no stub was
 // made for it.

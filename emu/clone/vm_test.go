@@ -107,3 +107,31 @@ func TestStubDiesWithItsInterpreter(t *testing.T) {
 	}
 	close(s.released)
 }
+
+// A creator that is itself a stub may be killed during its clone: it
+// returns no pid, though clone3 made the stub. StartVM then fails, and the
+// stub it did not know of must go rather than wait for ever.
+func TestStubOfFailedStartGoes(t *testing.T) {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	in, err := NewInterpreter()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pid := 0
+	lost := func(fn, arg uintptr) int64 {
+		pid = int(RunOnThread(fn, arg))
+		return -int64(unix.ESRCH)
+	}
+	spec := &VMSpec{ExitSignal: uint64(unix.SIGCHLD)}
+	if err := in.StartVM(spec, lost); err != unix.ESRCH {
+		t.Fatalf("StartVM: %v, want ESRCH", err)
+	}
+	if pid <= 0 {
+		t.Fatalf("no stub made: %d", pid)
+	}
+	if ws := reap(t, pid); !ws.Signaled() || ws.Signal() != unix.SIGKILL {
+		t.Errorf("stub status %v, want killed by SIGKILL", ws)
+	}
+	in.Abandon()
+}
