@@ -144,17 +144,33 @@ type Stats struct {
 // New returns a CPU for a guest address space. Threads of one process share
 // a CodeCache.
 func New(m *mem.Mem, cc *CodeCache) *CPU {
-	c := &CPU{mem: m, base: m.Base(), code: cc, l1: new([l1Size]*Block), promoteAfter: promoteAfter}
+	c := &CPU{mem: m, base: m.Base(), code: cc, l1: newL1(), promoteAfter: promoteAfter}
 	c.flags = 0x202 // IF and the reserved bit 1, as a new process has
 	c.MXCSR = 0x1f80
 	c.FPU.reset()
 	return c
 }
 
+// newL1 returns an empty direct-mapped block table, its pages written. The
+// run loop reads the table before it writes it: a fresh page read first is
+// the kernel's zero page, and the write after it a copy-on-write fault,
+// which in a process with threads on other CPUs flushes their TLBs, an
+// interrupt to each (on a VM, one of the dearest things at start).
+func newL1() *[l1Size]*Block {
+	t := new([l1Size]*Block)
+	for i := 0; i < l1Size; i += pageWords {
+		t[i] = nil
+	}
+	return t
+}
+
+// pageWords is the number of pointers in a page.
+const pageWords = mem.PageSize / 8
+
 // Clone returns a copy of c for a new thread or process sharing its memory.
 func (c *CPU) Clone() *CPU {
 	n := *c
-	n.l1 = new([l1Size]*Block)
+	n.l1 = newL1()
 	n.scratch = nil
 	n.codePages = nil
 	n.cur = nil
