@@ -257,7 +257,7 @@ func (in *Interpreter) StartVM(spec *VMSpec, start Starter) error {
 	r := start(stubCloneAddr(), uintptr(unsafe.Pointer(mb)))
 	runtime.KeepAlive(setTid)
 	if r < 0 {
-		in.abort()
+		in.free()
 		return unix.Errno(-r)
 	}
 	// The stub reports ready by going idle.
@@ -277,14 +277,12 @@ func (in *Interpreter) StartVM(spec *VMSpec, start Starter) error {
 }
 
 // free unmaps a stub's memory that was never used by a stub.
-func (in *Interpreter) free() { unix.Munmap(in.s.region) }
-
-// abort frees the memory of a stub whose start failed, which clone3 may
+// free frees the memory of a stub whose start failed, which clone3 may
 // have made all the same: a creator that is itself a stub, killed during
 // its clone, returns no pid. Such a stub (its CLONE_PARENT_SETTID word is
 // set) is told that its interpreter died, as the kernel would tell it,
 // and kills itself; the memory, its stack, must outlive it.
-func (in *Interpreter) abort() {
+func (in *Interpreter) free() {
 	mb := in.s.mb
 	if atomic.LoadUint32(&mb.stubWord) != 0 {
 		atomic.OrUint32(&mb.ctl, futexOwnerDied)
@@ -298,7 +296,7 @@ func (in *Interpreter) abort() {
 			}
 		}
 	}
-	in.free()
+	unix.Munmap(in.s.region)
 }
 
 // Abandon is called by the interpreter, on its thread, when no stub was

@@ -91,11 +91,9 @@ func callThrough(c *CPU, in *Inst) { c.push(in.next) }
 // retThrough holds in imm the address its block's CALL pushed. A return to
 // anywhere else leaves the block, as a plain RET.
 func retThrough(c *CPU, in *Inst) {
-	t := c.load64(c.R[RSP])
-	if t != in.imm {
-		c.canonical(t)
-		c.R[RSP] += 8
-		c.jumpOut(t)
+	if c.load64(c.R[RSP]) != in.imm {
+		opRet(c, in)
+		c.lim = 0
 		return
 	}
 	c.R[RSP] += 8

@@ -66,6 +66,7 @@ func fastDecode(in *Inst, code []byte) bool {
 	d := fastDecoder{in: in, code: code, ok: true}
 	seg := uint8(segNone)
 	var sse byte // the mandatory prefix of an SSE form: 0, 0x66, 0xf3, 0xf2
+prefixes:
 	for d.pos < len(code) && d.pos < 2 {
 		switch p := code[d.pos]; {
 		case (p == 0x64 || p == 0x65) && seg == segNone:
@@ -73,11 +74,10 @@ func fastDecode(in *Inst, code []byte) bool {
 		case (p == 0x66 || p == 0xf3 || p == 0xf2) && sse == 0:
 			sse = p
 		default:
-			goto rex
+			break prefixes
 		}
 		d.pos++
 	}
-rex:
 	if d.pos < len(code) && code[d.pos]&0xf0 == 0x40 {
 		d.rex = code[d.pos]
 		d.pos++
@@ -91,13 +91,11 @@ rex:
 	if d.rex&8 != 0 {
 		in.osize = 8
 	}
-	if sse != 0 || op == 0x0f && d.pos < len(code) && isSSE0F(code[d.pos]) {
+	switch {
+	case sse != 0 || op == 0x0f && d.pos < len(code) && isSSE0F(code[d.pos]):
 		if op != 0x0f || !d.fastSSE(sse) {
 			return false
 		}
-		goto done
-	}
-	switch {
 	case op < 0x40 && op&7 < 6:
 		in.op = aluOps[op>>3]
 		switch op & 7 {
@@ -194,7 +192,6 @@ rex:
 	default:
 		return false
 	}
-done:
 	if !d.ok || in.op == 0 || seg != segNone && in.flags&instHasMem == 0 {
 		return false
 	}

@@ -29,39 +29,36 @@ func fuse(insts []Inst) []Inst {
 	for i := 0; i < len(insts); i++ {
 		in := insts[i]
 		rest := insts[i+1:]
-		n := fuseLoadCompare(&in, rest)
-		if n == 0 {
-			n = fuseMaskTest(&in, rest)
-		}
-		if n == 0 {
-			n = fuseLea(&in, rest)
-		}
-		if n == 0 {
-			n = fuseLoadPcmpistri(&in, rest)
-		}
-		if n == 0 {
-			n = fuseAddsdStore(&in, rest)
-		}
-		if n == 0 {
-			n = fuseCanaryStore(&in, rest)
-		}
-		if n == 0 {
-			n = fuseCanaryCheck(&in, rest)
-		}
-		if n == 0 {
-			n = fuseCompareSet(&in, rest)
-		}
-		if n == 0 {
-			n = fuseMovPair(&in, rest)
-		}
-
-		if n == 0 && len(rest) > 0 && fusePair(&in, &rest[0]) {
-			n = 1
+		n := 0
+		for _, f := range fusers {
+			if n = f(&in, rest); n != 0 {
+				break
+			}
 		}
 		i += n
 		out = append(out, in)
 	}
 	return out
+}
+
+// fusers are the fusions fuse tries on each instruction, in this order: each
+// returns how many of the instructions after in it took into in, or 0.
+var fusers = []func(in *Inst, rest []Inst) int{
+	fuseLoadCompare, fuseMaskTest, fuseLea, fuseLoadPcmpistri, fuseAddsdStore,
+	fuseCanaryStore, fuseCanaryCheck, fuseCompareSet, fuseMovPair,
+	func(in *Inst, rest []Inst) int {
+		if len(rest) > 0 && fusePair(in, &rest[0]) {
+			return 1
+		}
+		return 0
+	},
+}
+
+// fuseWith makes in do p too, with handler h: p's end and length.
+func fuseWith(in, p *Inst, h handler) {
+	in.fn = h
+	in.next, in.seq = p.next, p.seq
+	in.flags |= instPeephole
 }
 
 // fuseTail makes in end with j, a Jcc: its target, condition, length.
@@ -288,9 +285,7 @@ func fuseAddsdStore(in *Inst, rest []Inst) int {
 		(p.flags^in.flags)&(instAddr32|instLock) != 0 || p.flags&instLock != 0 {
 		return 0
 	}
-	in.fn = addsdStore
-	in.next, in.seq = p.next, p.seq
-	in.flags |= instPeephole
+	fuseWith(in, p, addsdStore)
 	return 1
 }
 
@@ -848,10 +843,9 @@ func fuseCanaryStore(in *Inst, rest []Inst) int {
 	r := in.args[0]
 	in.args[0], in.args[1] = p.args[0], r
 	in.base, in.index, in.scale, in.disp, in.seg, in.msize = p.base, p.index, p.scale, p.disp, p.seg, p.msize
-	in.flags = in.flags&^instAddr32 | p.flags&instAddr32 | instPeephole
+	in.flags = in.flags&^instAddr32 | p.flags&instAddr32
 	in.imm = fs
-	in.fn = canaryStore
-	in.next, in.seq = p.next, p.seq
+	fuseWith(in, p, canaryStore)
 	return 1
 }
 
@@ -917,9 +911,7 @@ func fuseCompareSet(in *Inst, rest []Inst) int {
 		return 0
 	}
 	in.args[2] = p.args[0]
-	in.fn = h
-	in.next, in.seq = p.next, p.seq
-	in.flags |= instPeephole
+	fuseWith(in, p, h)
 	return 1
 }
 
@@ -944,9 +936,7 @@ func fuseMovPair(in *Inst, rest []Inst) int {
 	}
 	p := &rest[0]
 	in.args[2], in.args[3] = p.args[0], p.args[1]
-	in.fn = movPair
-	in.next, in.seq = p.next, p.seq
-	in.flags |= instPeephole
+	fuseWith(in, p, movPair)
 	return 1
 }
 

@@ -144,6 +144,27 @@ func TestDeadFlags(t *testing.T) {
 	}
 }
 
+// runMatchesSteps runs the code at tCode from the state set makes, once with
+// Run, its blocks hot at once, and once by stepping, and checks that both
+// stop at the same SYSCALL with the same registers, flags and first 32
+// bytes of tData.
+func (e *tenv) runMatchesSteps(code string, set func()) {
+	e.t.Helper()
+	set()
+	e.c.promoteAfter = 1
+	if k := e.c.Run(); k != StopSyscall {
+		e.t.Fatalf("%s: Run stopped with %v", code, k)
+	}
+	run, runF, runRIP, runMem := e.c.R, e.c.Flags(), e.c.RIP, e.read(tData, 32)
+	set()
+	for e.c.Step() == 0 {
+	}
+	if run != e.c.R || runF != e.c.Flags() || runRIP != e.c.RIP || !bytes.Equal(runMem, e.read(tData, 32)) {
+		e.t.Fatalf("%s: run gives %#x flags %#x at %#x, steps %#x flags %#x at %#x",
+			code, run, runF, runRIP, e.c.R, e.c.Flags(), e.c.RIP)
+	}
+}
+
 // TestFusedRuns checks the fused runs of three and two instructions (load,
 // compare, branch; mask, test, branch; LEA and Jcc) against stepping, with
 // the branch taken and not, and that a load that faults leaves the
@@ -220,18 +241,7 @@ func TestFusedRuns(t *testing.T) {
 				e.c.SetFlags(0)
 				e.c.RIP = tCode
 			}
-			set()
-			if k := e.c.Run(); k != StopSyscall {
-				t.Fatalf("%s: Run stopped with %v", code, k)
-			}
-			run, runF, runRIP := e.c.R, e.c.Flags(), e.c.RIP
-			set()
-			for e.c.Step() == 0 {
-			}
-			if run != e.c.R || runF != e.c.Flags() || runRIP != e.c.RIP {
-				t.Fatalf("%s: run gives %#x flags %#x at %#x, steps %#x flags %#x at %#x",
-					code, run, runF, runRIP, e.c.R, e.c.Flags(), e.c.RIP)
-			}
+			e.runMatchesSteps(code, set)
 		}
 	}
 	// A fused load from an unmapped address faults at the MOVZX.
@@ -397,28 +407,14 @@ func TestFusedFrames(t *testing.T) {
 			for i := range canary {
 				canary[i] = byte(r.IntN(2))
 			}
-			e.write(tData, canary)
 			e.write(tData+0x100+0x28, []byte{1, 0, 0, 0, 0, 0, 0, 0})
-			set := func() {
+			e.runMatchesSteps(code, func() {
+				e.write(tData, canary)
 				e.c.R[RAX], e.c.R[RCX], e.c.R[RDX], e.c.R[RDI], e.c.R[RSI] = regs[0], regs[1], regs[2], regs[3], regs[4]
 				e.c.FSBase = tData + 0x100
 				e.c.SetFlags(0)
 				e.c.RIP = tCode
-			}
-			set()
-			e.c.promoteAfter = 1
-			if k := e.c.Run(); k != StopSyscall {
-				t.Fatalf("%s: Run stopped with %v", code, k)
-			}
-			run, runF, runRIP, runMem := e.c.R, e.c.Flags(), e.c.RIP, e.read(tData, 32)
-			e.write(tData, canary)
-			set()
-			for e.c.Step() == 0 {
-			}
-			if run != e.c.R || runF != e.c.Flags() || runRIP != e.c.RIP || !bytes.Equal(runMem, e.read(tData, 32)) {
-				t.Fatalf("%s: run gives %#x flags %#x at %#x, steps %#x flags %#x at %#x",
-					code, run, runF, runRIP, e.c.R, e.c.Flags(), e.c.RIP)
-			}
+			})
 		}
 	}
 	// The canary's copy faults at its store, after the load: mov rax,

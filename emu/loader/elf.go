@@ -242,7 +242,7 @@ func checkLoad(path string, p *phdr, size int64) error {
 		return fail(path, unix.ENOEXEC, "truncated ELF: segment past the end of the file")
 	case p.Vaddr%mem.PageSize != p.Off%mem.PageSize:
 		return fail(path, unix.ENOEXEC, "invalid ELF: segment offset and address disagree modulo the page size")
-	case p.Memsz > mem.WindowSize || p.Vaddr > mem.WindowSize-p.Memsz:
+	case !mem.InWindow(p.Vaddr, p.Memsz):
 		return fail(path, unix.ENOMEM, "invalid ELF: segment at %#x+%#x does not fit the guest address space", p.Vaddr, p.Memsz)
 	}
 	return nil
